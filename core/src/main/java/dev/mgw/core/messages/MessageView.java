@@ -1,0 +1,28 @@
+package dev.mgw.core.messages;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** A stored message as its sender (and an operator) may see it: status and envelope, no bodies. */
+public record MessageView(UUID id,
+                          UUID keyId,
+                          String status,
+                          String sender,
+                          List<String> to,
+                          List<String> cc,
+                          List<String> bcc,
+                          String subject,
+                          Map<String, String> tags,
+                          Instant createdAt,
+                          Optional<Instant> sendAt,
+                          Optional<Instant> sentAt,
+                          int attempts,
+                          Optional<Instant> nextAttemptAt,
+                          Optional<String> lastError,
+                          Optional<String> transport,
+                          Optional<String> smtpMessageId,
+                          Optional<String> requestId) {
+}

@@ -1,0 +1,44 @@
+package dev.mgw.core.messages;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A validated message, ready to be stored: addresses parsed, recipients distinct across
+ * to/cc/bcc, headers from the allow-list, tags as given.
+ *
+ * @param headers custom headers by name, in the order given
+ * @param sendAt  the earliest delivery time, if the client asked for one
+ */
+public record NewMessage(EmailAddress.Mailbox from,
+                         Optional<EmailAddress.Mailbox> replyTo,
+                         List<EmailAddress> to,
+                         List<EmailAddress> cc,
+                         List<EmailAddress> bcc,
+                         String subject,
+                         Optional<String> textBody,
+                         Optional<String> htmlBody,
+                         Map<String, String> headers,
+                         Map<String, String> tags,
+                         Optional<Instant> sendAt) {
+
+    public NewMessage {
+        to = List.copyOf(to);
+        cc = List.copyOf(cc);
+        bcc = List.copyOf(bcc);
+        headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+        tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+    }
+
+    /** Every recipient, each once: what the quota charges. */
+    public int recipientCount() {
+        return to.size() + cc.size() + bcc.size();
+    }
+
+    @Override
+    public String toString() {
+        return "NewMessage[" + recipientCount() + " recipients]";
+    }
+}
