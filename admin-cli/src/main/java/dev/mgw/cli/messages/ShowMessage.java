@@ -1,0 +1,58 @@
+package dev.mgw.cli.messages;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import dev.mgw.cli.MgwCommand;
+import dev.mgw.cli.Output;
+import dev.mgw.core.MgwException;
+import dev.mgw.core.messages.MessageView;
+import dev.mgw.core.messages.Messages;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code mgw messages show ID}. */
+@Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message's envelope and history (not its bodies).")
+public final class ShowMessage extends MgwCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "ID", description = "The message id.")
+    private String id;
+
+    @Override
+    public Integer call() {
+        Messages.Listed listed = new Messages(mgw().database()).find(MessagesCommand.messageId(id))
+                .orElseThrow(() -> new MgwException("no message " + id));
+        if (json()) {
+            Output.json(out(), MessagesCommand.json(listed).build());
+            return 0;
+        }
+        MessageView m = listed.message();
+        PrintWriter out = out();
+        line(out, "id", m.id());
+        line(out, "key", listed.keyName() + " (" + m.keyId() + ")");
+        line(out, "status", m.status());
+        line(out, "from", m.sender());
+        line(out, "to", String.join(", ", m.to()));
+        line(out, "cc", String.join(", ", m.cc()));
+        line(out, "bcc", String.join(", ", m.bcc()));
+        line(out, "subject", m.subject());
+        line(out, "tags", m.tags().isEmpty() ? "" : m.tags().toString());
+        line(out, "created", Output.time(m.createdAt()));
+        line(out, "send at", MessagesCommand.when(m.sendAt()));
+        line(out, "attempts", m.attempts());
+        if (m.status().equals("queued")) {
+            line(out, "next attempt", MessagesCommand.when(m.nextAttemptAt()));
+        }
+        line(out, "sent", MessagesCommand.when(m.sentAt()));
+        line(out, "transport", m.transport().orElse("-"));
+        line(out, "message-id", m.smtpMessageId().orElse("-"));
+        line(out, "last error", m.lastError().orElse("-"));
+        line(out, "request id", m.requestId().orElse("-"));
+        out.flush();
+        return 0;
+    }
+
+    private static void line(PrintWriter out, String label, Object value) {
+        out.printf("%-13s %s%n", label + ":", value);
+    }
+}

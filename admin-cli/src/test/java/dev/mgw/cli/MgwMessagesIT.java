@@ -1,0 +1,92 @@
+package dev.mgw.cli;
+
+import dev.mgw.core.testing.TestDatabase;
+
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MgwMessagesIT {
+    private static final String SENT = "0190f5e0-0000-7000-8000-000000000001";
+    private static final String FAILED = "0190f5e0-0000-7000-8000-000000000002";
+    private static final String QUEUED = "0190f5e0-0000-7000-8000-000000000003";
+    private static TestDatabase db;
+    private static MgwRunner mgw;
+
+    @BeforeAll
+    static void messages() {
+        db = TestDatabase.migrated(MgwMessagesIT.class);
+        mgw = new MgwRunner(db);
+        assertEquals(0, mgw.run("keys", "create", "--name", "shop", "--key", "sk_shop_key_0000000001").exit());
+        assertEquals(0, mgw.run("keys", "create", "--name", "blog", "--key", "sk_blog_key_0000000002").exit());
+        insert(SENT, "shop", "sent", "created_at = now() - interval '3 minutes', sent_at = now(), attempts = 1, "
+                                     + "transport = 'smtp', smtp_message_id = '<" + SENT + "@shop.example>'");
+        insert(FAILED, "shop", "failed", "created_at = now() - interval '2 minutes', attempts = 8, "
+                                         + "last_error = '550 5.1.1 user unknown'");
+        insert(QUEUED, "blog", "queued", "created_at = now() - interval '1 minute'");
+    }
+
+    @AfterAll
+    static void drop() {
+        db.close();
+    }
+
+    @Test
+    void listShowsTheNewestFirstAndFilters() {
+        MgwRunner.Result all = mgw.run("messages", "list");
+        assertEquals(0, all.exit(), all::toString);
+        String[] lines = all.out().split("\n");
+        assertEquals(4, lines.length, all::toString);
+        assertTrue(lines[0].matches("ID\\s+KEY\\s+STATUS\\s+ATTEMPTS\\s+TO\\s+SUBJECT\\s+CREATED\\s+SENT"), lines[0]);
+        assertTrue(lines[1].startsWith(QUEUED), lines[1]);
+        assertTrue(lines[3].contains("shop") && lines[3].contains("sent"), lines[3]);
+
+        JsonArray failed = mgw.run("messages", "list", "--status", "failed", "--json").json();
+        assertEquals(1, failed.size());
+        assertEquals(FAILED, failed.getJsonObject(0).getString("id"));
+        JsonArray blog = mgw.run("messages", "list", "--key", "blog", "--json").json();
+        assertEquals(1, blog.size());
+        assertEquals(1, mgw.run("messages", "list", "--limit", "1", "--json").<JsonArray>json().size());
+        assertEquals(2, mgw.run("messages", "list", "--status", "lost").exit());
+    }
+
+    @Test
+    void showPrintsTheMessagesHistory() {
+        MgwRunner.Result show = mgw.run("messages", "show", FAILED);
+        assertEquals(0, show.exit(), show::toString);
+        assertTrue(show.out().contains("status:       failed"), show::toString);
+        assertTrue(show.out().contains("last error:   550 5.1.1 user unknown"), show::toString);
+        JsonObject json = mgw.run("messages", "show", SENT, "--json").json();
+        assertEquals("<" + SENT + "@shop.example>", json.getString("smtp_message_id"));
+        assertEquals("shop", json.getString("key_name"));
+
+        MgwRunner.Result missing = mgw.run("messages", "show", "0190f5e0-0000-7000-8000-00000000ffff");
+        assertEquals(1, missing.exit());
+        assertEquals(1, mgw.run("messages", "show", "not-an-id").exit());
+    }
+
+    @Test
+    void retryPutsOnlyFailedMessagesBack() {
+        MgwRunner.Result notFailed = mgw.run("messages", "retry", SENT);
+        assertEquals(1, notFailed.exit(), notFailed::toString);
+        assertTrue(notFailed.err().contains("is sent; only failed messages can be retried"), notFailed::toString);
+
+        String failedCopy = "0190f5e0-0000-7000-8000-000000000004";
+        insert(failedCopy, "blog", "failed", "attempts = 8, last_error = '554 rejected'");
+        MgwRunner.Result retried = mgw.run("messages", "retry", failedCopy);
+        assertEquals(0, retried.exit(), retried::toString);
+        assertEquals("queued 0", db.queryString("SELECT status || ' ' || attempts FROM messages WHERE id = '" + failedCopy + "'"));
+    }
+
+    private static void insert(String id, String key, String status, String set) {
+        db.sql("INSERT INTO messages (id, api_key_id, sender, to_recipients, subject, text_body, status) "
+               + "SELECT '" + id + "', id, 'noreply@example.com', ARRAY['to@example.com'], 'Subject " + id.substring(34)
+               + "', 'Body', '" + status + "' FROM api_keys WHERE name = '" + key + "'");
+        db.sql("UPDATE messages SET " + set + " WHERE id = '" + id + "'");
+    }
+}
