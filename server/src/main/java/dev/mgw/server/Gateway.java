@@ -1,0 +1,170 @@
+package dev.mgw.server;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import dev.mgw.core.config.GatewayConfig;
+import dev.mgw.core.db.Database;
+import dev.mgw.core.db.Migrations;
+import dev.mgw.core.keys.ApiKeys;
+import dev.mgw.core.keys.KeySecrets;
+import dev.mgw.core.messages.DeliveryQueue;
+import dev.mgw.core.messages.Messages;
+import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.core.messages.Outbox;
+import dev.mgw.core.quota.Quota;
+import dev.mgw.server.api.Admission;
+import dev.mgw.server.api.ApiService;
+import dev.mgw.server.api.SendRequestParser;
+import dev.mgw.server.auth.Authenticator;
+import dev.mgw.server.delivery.Delivery;
+import dev.mgw.server.observe.GatewayMetrics;
+
+/**
+ * One gateway process: its configuration, its one database client and the components built on
+ * them. {@link Main} creates it, routes requests to it and closes it on shutdown; tests do the same.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private final GatewayConfig config;
+    private final Clock clock;
+    private final Database database;
+    private final List<String> changeSetIds;
+    private final ApiKeys keys;
+    private final Authenticator authenticator;
+    private final ApiService api;
+    private final Delivery delivery;
+    private final GatewayMetrics metrics;
+    private volatile boolean stopping;
+
+    private Gateway(GatewayConfig config, Clock clock, Database database) {
+        this.config = config;
+        this.clock = clock;
+        this.database = database;
+        this.changeSetIds = Migrations.changeSetIds();
+        this.metrics = new GatewayMetrics();
+        this.keys = new ApiKeys(database, new KeySecrets(), clock);
+        DeliveryQueue queue = new DeliveryQueue(database);
+        this.delivery = new Delivery(config, queue, clock, new Delivery.Listener() {
+            @Override
+            public void sent(OutboundMessage message, Duration acceptToSent) {
+                metrics.send("sent");
+                metrics.delivered(acceptToSent);
+            }
+
+            @Override
+            public void retried(OutboundMessage message) {
+                metrics.send("retry");
+            }
+
+            @Override
+            public void failed(OutboundMessage message) {
+                metrics.send("failed");
+            }
+        });
+        this.authenticator = new Authenticator(keys, new KeySecrets(), config.authCache(), clock, metrics::authFailure);
+        metrics.bcryptChecks(authenticator::bcryptChecks);
+        metrics.queueDepth(queue::depth);
+        metrics.pool(database);
+        Quota quota = new Quota(database);
+        this.api = new ApiService(new Admission(database),
+                                  authenticator,
+                                  new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
+                                                        config.allowDomains(), clock),
+                                  new Outbox(database, quota, clock),
+                                  new Messages(database),
+                                  quota,
+                                  new ApiService.SendListener() {
+                                      @Override
+                                      public void accepted(UUID messageId, int recipients) {
+                                          metrics.rateLimit(true);
+                                          metrics.send("queued");
+                                          delivery.wake();
+                                      }
+
+                                      @Override
+                                      public void overQuota() {
+                                          metrics.rateLimit(false);
+                                      }
+                                  },
+                                  config.maxRequestSize(),
+                                  clock);
+    }
+
+    /** Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on. */
+    public static Gateway create(GatewayConfig config, Clock clock) {
+        if (config.database().migrate()) {
+            long started = System.nanoTime();
+            boolean migrated = new Migrations(config.database().target()).migrateIfNeeded();
+            LOG.log(System.Logger.Level.INFO, "schema is current (" + (migrated ? "checked and migrated" : "checked")
+                                              + " in " + (System.nanoTime() - started) / 1_000_000 + " ms)");
+        }
+        return new Gateway(config, clock, Database.open(config.database()));
+    }
+
+    /** Starts the delivery workers. */
+    public void start() {
+        delivery.start();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public ApiService api() {
+        return api;
+    }
+
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public Delivery delivery() {
+        return delivery;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether every changeset is applied: part of readiness. */
+    public boolean schemaCurrent() {
+        return Migrations.isCurrent(database, changeSetIds);
+    }
+
+    /** {@code SANDBOX} without a relay, else {@code UP} or {@code DOWN} from the latest connection attempts. */
+    public String smtpHealth() {
+        return delivery.health().state();
+    }
+
+    /** Readiness turns 503 from here on. */
+    public void beginShutdown() {
+        stopping = true;
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /** Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue), then the rest. */
+    @Override
+    public void close() {
+        stopping = true;
+        delivery.stop(SHUTDOWN_GRACE);
+        authenticator.close();
+        metrics.close();
+        database.close();
+    }
+}

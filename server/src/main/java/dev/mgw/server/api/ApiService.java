@@ -1,0 +1,239 @@
+package dev.mgw.server.api;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import dev.mgw.core.messages.Acceptance;
+import dev.mgw.core.messages.EmailAddress;
+import dev.mgw.core.messages.MessageView;
+import dev.mgw.core.messages.Messages;
+import dev.mgw.core.messages.NewMessage;
+import dev.mgw.core.messages.Outbox;
+import dev.mgw.core.messages.Submission;
+import dev.mgw.core.quota.Charge;
+import dev.mgw.core.quota.Quota;
+import dev.mgw.server.auth.Authenticator;
+import dev.mgw.server.auth.Caller;
+import dev.mgw.server.observe.LogContext;
+import dev.mgw.server.observe.RequestInfo;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+
+import static dev.mgw.core.JsonP.JSON;
+
+/**
+ * {@code /api/v1}: send a message, read one of the key's messages, read the key's usage.
+ */
+public final class ApiService implements HttpService {
+    private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+
+    private final Runnable admission;
+    private final Authenticator authenticator;
+    private final SendRequestParser parser;
+    private final Outbox outbox;
+    private final Messages messages;
+    private final Quota quota;
+    private final SendListener listener;
+    private final long maxRequestSize;
+    private final Clock clock;
+
+    /** Told about every send's outcome: delivery wakes on it, metrics count it. */
+    public interface SendListener {
+        /** Stored and charged. */
+        void accepted(UUID messageId, int recipients);
+
+        /** Refused by the quota. */
+        void overQuota();
+    }
+
+    /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
+    public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
+                      Messages messages, Quota quota, SendListener listener, long maxRequestSize, Clock clock) {
+        this.admission = admission;
+        this.authenticator = authenticator;
+        this.parser = parser;
+        this.outbox = outbox;
+        this.messages = messages;
+        this.quota = quota;
+        this.listener = listener;
+        this.maxRequestSize = maxRequestSize;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/send", RequestInfo.route("/api/v1/send", this::send))
+                .get("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::message))
+                .get("/usage", RequestInfo.route("/api/v1/usage", this::usage))
+                .any("/send", Problems.methodNotAllowed("/api/v1/send", "POST"))
+                .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET"))
+                .any("/usage", Problems.methodNotAllowed("/api/v1/usage", "GET"));
+    }
+
+    private void send(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        JsonObject body = RequestBody.readJsonObject(req, maxRequestSize);
+        Optional<String> idempotencyKey = idempotencyKey(req);
+        NewMessage message = parser.parse(body);
+        checkAllowedRecipients(caller, message);
+        String requestId = RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
+        Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId,
+                                               idempotencyKey.map(k -> new Submission.Idempotency(
+                                                       k, SendRequestParser.canonicalHash(body))));
+        Acceptance acceptance = outbox.accept(submission);
+        switch (acceptance) {
+            case Acceptance.Accepted accepted -> {
+                LogContext.put("message_id", accepted.id());
+                LogContext.put("recipients", message.recipientCount());
+                listener.accepted(accepted.id(), message.recipientCount());
+                rateLimitHeaders(res, accepted.charge());
+                accepted(res, accepted.id(), accepted.charge().remaining());
+            }
+            case Acceptance.Replayed replayed -> {
+                LogContext.put("message_id", replayed.id());
+                res.header("Idempotent-Replayed", "true");
+                accepted(res, replayed.id(), replayed.remaining().orElse(0));
+            }
+            case Acceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
+            case Acceptance.OverQuota over -> {
+                listener.overQuota();
+                throw overQuota(over);
+            }
+            case Acceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** The 202 body, written directly: it has no free text, and this is the hottest response there is. */
+    private void accepted(ServerResponse res, UUID id, int remaining) {
+        String messageId = id.toString();
+        res.header(HeaderNames.LOCATION, "/api/v1/messages/" + messageId)
+                .header(JsonBody.APPLICATION_JSON)
+                .status(Status.ACCEPTED_202)
+                .send(("{\"id\":\"" + messageId + "\",\"status\":\"queued\",\"message\":\"Email queued for delivery\","
+                       + "\"remaining\":" + remaining + "}").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private Problem overQuota(Acceptance.OverQuota over) {
+        Charge standing = over.standing();
+        String detail = standing.remaining() == 0
+                ? "the daily limit of " + standing.limit() + " recipients is reached; it resets at "
+                  + Charge.resetTime(clock)
+                : "this message has " + over.requested() + " recipients but only " + standing.remaining()
+                  + " remain today; the limit resets at " + Charge.resetTime(clock);
+        Problem problem = Problem.tooManyRequests("quota-exceeded", "Daily quota exceeded", detail)
+                .header("Retry-After", Math.max(1, Charge.resetTime(clock).getEpochSecond() - clock.instant().getEpochSecond()));
+        rateLimitHeaders(problem, standing);
+        return problem;
+    }
+
+    private void rateLimitHeaders(ServerResponse res, Charge charge) {
+        res.header("X-RateLimit-Limit", String.valueOf(charge.limit()));
+        res.header("X-RateLimit-Remaining", String.valueOf(charge.remaining()));
+        res.header("X-RateLimit-Reset", String.valueOf(Charge.resetTime(clock).getEpochSecond()));
+    }
+
+    private void rateLimitHeaders(Problem problem, Charge charge) {
+        problem.header("X-RateLimit-Limit", charge.limit())
+                .header("X-RateLimit-Remaining", charge.remaining())
+                .header("X-RateLimit-Reset", Charge.resetTime(clock).getEpochSecond());
+    }
+
+    private void message(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        Optional<UUID> id = uuid(req.path().pathParameters().get("id"));
+        if (id.isEmpty()) {
+            throw Problem.notFound("no such message");
+        }
+        switch (messages.findOwn(caller.keyId(), caller.keyHash(), id.get())) {
+            case Messages.Lookup.Found found -> JsonBody.send(res, Status.OK_200, messageJson(found.message()));
+            case Messages.Lookup.NotFound notFound -> throw Problem.notFound("no such message");
+            case Messages.Lookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    private void usage(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        Quota.Standing standing = quota.standing(caller.keyId(), caller.keyHash(), Charge.today(clock))
+                .orElseThrow(() -> authenticator.revoked(caller));
+        JsonBody.send(res, Status.OK_200, JSON.createObjectBuilder()
+                .add("api_key_id", caller.keyId().toString())
+                .add("name", standing.name())
+                .add("daily_limit", standing.charge().limit())
+                .add("emails_sent_today", standing.charge().used())
+                .add("emails_remaining", standing.charge().remaining())
+                .add("reset_time", Charge.resetTime(clock).toString())
+                .build());
+    }
+
+    private Caller authenticate(ServerRequest req) {
+        admission.run();
+        Caller caller = authenticator.authenticate(req);
+        LogContext.put("api_key_id", caller.keyId());
+        return caller;
+    }
+
+    private static void checkAllowedRecipients(Caller caller, NewMessage message) {
+        if (caller.key().allowedRecipients().isEmpty()) {
+            return;
+        }
+        for (List<EmailAddress> list : List.of(message.to(), message.cc(), message.bcc())) {
+            for (EmailAddress address : list) {
+                if (!caller.key().allowsRecipient(address)) {
+                    throw Problem.forbidden("this key may not send to " + address.address());
+                }
+            }
+        }
+    }
+
+    private static Optional<String> idempotencyKey(ServerRequest req) {
+        Optional<String> value = req.headers().first(IDEMPOTENCY_KEY);
+        if (value.isPresent() && !value.get().matches("[\\x20-\\x7E]{1,255}")) {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 255 printable ASCII characters");
+        }
+        return value;
+    }
+
+    private static Optional<UUID> uuid(String text) {
+        try {
+            return Optional.of(UUID.fromString(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    static JsonObject messageJson(MessageView m) {
+        JsonObjectBuilder tags = JSON.createObjectBuilder();
+        m.tags().forEach(tags::add);
+        JsonObjectBuilder json = JSON.createObjectBuilder()
+                .add("id", m.id().toString())
+                .add("status", m.status())
+                .add("recipients", JSON.createObjectBuilder()
+                        .add("to", JSON.createArrayBuilder(m.to()))
+                        .add("cc", JSON.createArrayBuilder(m.cc()))
+                        .add("bcc", JSON.createArrayBuilder(m.bcc())))
+                .add("subject", m.subject())
+                .add("tags", tags)
+                .add("created_at", m.createdAt().toString());
+        optional(json, "send_at", m.sendAt().map(Object::toString));
+        optional(json, "sent_at", m.sentAt().map(Object::toString));
+        json.add("attempts", m.attempts());
+        optional(json, "last_error", m.lastError());
+        return json.build();
+    }
+
+    private static void optional(JsonObjectBuilder json, String name, Optional<String> value) {
+        value.ifPresentOrElse(v -> json.add(name, v), () -> json.addNull(name));
+    }
+}

@@ -1,0 +1,453 @@
+package dev.mgw.server.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.mgw.core.Hashes;
+import dev.mgw.core.messages.EmailAddress;
+import dev.mgw.core.messages.NewMessage;
+
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import static dev.mgw.core.JsonP.JSON;
+
+/**
+ * Turns a {@code POST /api/v1/send} body into a {@link NewMessage}, checking every field rule of
+ * SPEC §5.2 (every offending field gets its own entry in the 422), and computes the hash of the
+ * canonical request that idempotency compares.
+ */
+public final class SendRequestParser {
+    static final int MAX_RECIPIENTS = 50;
+    static final int MAX_LINE = 998;
+    static final int MAX_HEADERS = 20;
+    static final int MAX_TAGS = 10;
+    static final int MAX_TAG_KEY = 64;
+    static final int MAX_TAG_VALUE = 256;
+    static final Duration MAX_SCHEDULE = Duration.ofHours(72);
+    private static final Set<String> FIELDS = Set.of("to", "cc", "bcc", "subject", "html_body", "html", "text_body",
+                                                     "text", "from", "reply_to", "headers", "tags", "send_at");
+    /** Custom headers a client may set, by lower-case name, with their canonical spelling. */
+    private static final Map<String, String> NAMED_HEADERS = Map.of(
+            "reply-to", "Reply-To",
+            "in-reply-to", "In-Reply-To",
+            "references", "References",
+            "list-unsubscribe", "List-Unsubscribe",
+            "list-unsubscribe-post", "List-Unsubscribe-Post");
+
+    private final EmailAddress.Mailbox defaultFrom;
+    private final Set<String> allowedFromDomains;
+    private final Set<String> allowDomains;
+    private final Clock clock;
+
+    public SendRequestParser(String defaultFrom, List<String> allowedFromDomains, List<String> allowDomains, Clock clock) {
+        this.defaultFrom = EmailAddress.parseMailbox(defaultFrom, false);
+        this.allowedFromDomains = Set.copyOf(allowedFromDomains);
+        this.allowDomains = Set.copyOf(allowDomains);
+        this.clock = clock;
+    }
+
+
+    public NewMessage parse(JsonObject body) {
+        Errors errors = new Errors();
+        List<String> unknown = null;
+        for (String name : body.keySet()) {
+            if (!FIELDS.contains(name)) {
+                unknown = unknown == null ? new ArrayList<>() : unknown;
+                unknown.add(name);
+            }
+        }
+        if (unknown != null) {
+            unknown.sort(null);
+            unknown.forEach(name -> errors.add(name, "unknown field"));
+        }
+
+        Set<String> seen = new LinkedHashSet<>();
+        List<EmailAddress> to = recipients(body, "to", true, seen, errors);
+        List<EmailAddress> cc = recipients(body, "cc", false, seen, errors);
+        List<EmailAddress> bcc = recipients(body, "bcc", false, seen, errors);
+        if (seen.size() > MAX_RECIPIENTS) {
+            errors.add("to", "at most " + MAX_RECIPIENTS + " distinct recipients in to, cc and bcc together ("
+                             + seen.size() + " given)");
+        }
+        String subject = subject(body, errors);
+        Optional<String> html = body(body, "html_body", "html", errors);
+        Optional<String> text = body(body, "text_body", "text", errors);
+        if (html.isEmpty() && text.isEmpty() && !errors.has("html_body") && !errors.has("text_body")
+            && !errors.has("html") && !errors.has("text")) {
+            errors.add("text_body", "give text_body or html_body (at least one, not empty)");
+        }
+        EmailAddress.Mailbox from = from(body, errors);
+        Optional<EmailAddress.Mailbox> replyTo = optionalMailbox(body, "reply_to", errors);
+        Map<String, String> headers = headers(body, errors);
+        if (replyTo.isPresent() && headers.containsKey("Reply-To")) {
+            errors.add("headers.Reply-To", "Reply-To is given twice; use the reply_to field");
+        }
+        Map<String, String> tags = tags(body, errors);
+        Optional<Instant> sendAt = sendAt(body, errors);
+        errors.throwIfAny();
+        return new NewMessage(from, replyTo, to, cc, bcc, subject, text, html, headers, tags, sendAt);
+    }
+
+    private List<EmailAddress> recipients(JsonObject body, String field, boolean required, Set<String> seen,
+                                          Errors errors) {
+        JsonValue value = body.get(field);
+        List<EmailAddress> addresses = new ArrayList<>();
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            if (required) {
+                errors.add(field, "is required: an address or a non-empty array of addresses");
+            }
+            return addresses;
+        }
+        List<JsonValue> items;
+        if (required && value instanceof JsonString) {
+            items = List.of(value);
+        } else if (value instanceof JsonArray array) {
+            items = array;
+            if (required && array.isEmpty()) {
+                errors.add(field, "must not be empty");
+                return addresses;
+            }
+        } else {
+            errors.add(field, required ? "must be an address or an array of addresses" : "must be an array of addresses");
+            return addresses;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            String name = value instanceof JsonArray ? field + "[" + i + "]" : field;
+            if (!(items.get(i) instanceof JsonString string)) {
+                errors.add(name, "must be a string");
+                continue;
+            }
+            Optional<EmailAddress> address = address(name, string.getString(), errors);
+            if (address.isEmpty()) {
+                continue;
+            }
+            if (!allowDomains.isEmpty() && !allowDomains.contains(address.get().domain())) {
+                errors.add(name, "recipient domain " + address.get().domain() + " is not allowed here");
+                continue;
+            }
+            if (seen.add(address.get().address().toLowerCase(Locale.ROOT))) {
+                addresses.add(address.get());
+            }
+        }
+        return addresses;
+    }
+
+    private static Optional<EmailAddress> address(String field, String text, Errors errors) {
+        if (!cleanLine(field, text, errors)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(EmailAddress.parse(text));
+        } catch (IllegalArgumentException e) {
+            errors.add(field, "is not a valid address: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static String subject(JsonObject body, Errors errors) {
+        Optional<String> subject = string(body, "subject", errors);
+        if (subject.isEmpty()) {
+            if (!errors.has("subject")) {
+                errors.add("subject", "is required");
+            }
+            return "";
+        }
+        String value = subject.get();
+        if (value.isEmpty()) {
+            errors.add("subject", "must not be empty");
+        } else if (value.codePointCount(0, value.length()) > MAX_LINE) {
+            errors.add("subject", "must be at most " + MAX_LINE + " characters");
+        } else {
+            cleanLine("subject", value, errors);
+        }
+        return value;
+    }
+
+    /** A body under its name or its alias (not both); empty strings count as absent. */
+    private static Optional<String> body(JsonObject body, String name, String alias, Errors errors) {
+        if (present(body, name) && present(body, alias)) {
+            errors.add(alias, "give " + name + " or " + alias + ", not both");
+            return Optional.empty();
+        }
+        String field = present(body, alias) ? alias : name;
+        Optional<String> value = string(body, field, errors);
+        if (value.isPresent() && !cleanText(field, value.get(), errors)) {
+            return Optional.empty();
+        }
+        return value.filter(v -> !v.isEmpty());
+    }
+
+    private EmailAddress.Mailbox from(JsonObject body, Errors errors) {
+        // the allowed sender domains decide; a single-label one (the sandbox's localhost) is fine there
+        Optional<EmailAddress.Mailbox> from = optionalMailbox(body, "from", false, errors);
+        if (from.isPresent() && !allowedFromDomains.contains(from.get().address().domain())) {
+            errors.add("from", "sender domain " + from.get().address().domain() + " is not one of the allowed sender "
+                               + "domains (" + String.join(", ", allowedFromDomains.stream().sorted().toList()) + ")");
+        }
+        return from.orElse(defaultFrom);
+    }
+
+    private static Optional<EmailAddress.Mailbox> optionalMailbox(JsonObject body, String field, Errors errors) {
+        return optionalMailbox(body, field, true, errors);
+    }
+
+    private static Optional<EmailAddress.Mailbox> optionalMailbox(JsonObject body, String field, boolean requireDot,
+                                                                  Errors errors) {
+        Optional<String> text = string(body, field, errors);
+        if (text.isEmpty() || !cleanLine(field, text.get(), errors)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(EmailAddress.parseMailbox(text.get(), requireDot));
+        } catch (IllegalArgumentException e) {
+            errors.add(field, "is not a valid address: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Map<String, String> headers(JsonObject body, Errors errors) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        Optional<JsonObject> object = object(body, "headers", errors);
+        if (object.isEmpty()) {
+            return headers;
+        }
+        if (object.get().size() > MAX_HEADERS) {
+            errors.add("headers", "at most " + MAX_HEADERS + " headers (" + object.get().size() + " given)");
+            return headers;
+        }
+        Set<String> lowerNames = new LinkedHashSet<>();
+        for (Map.Entry<String, JsonValue> header : object.get().entrySet()) {
+            String name = header.getKey();
+            String field = "headers." + name;
+            Optional<String> canonical = headerName(name);
+            if (canonical.isEmpty()) {
+                errors.add(field, "header " + printable(name) + " may not be set; allowed are Reply-To, In-Reply-To, "
+                                  + "References, List-Unsubscribe, List-Unsubscribe-Post and X-* headers");
+                continue;
+            }
+            if (!lowerNames.add(name.toLowerCase(Locale.ROOT))) {
+                errors.add(field, "header is given twice");
+                continue;
+            }
+            if (!(header.getValue() instanceof JsonString value)) {
+                errors.add(field, "must be a string");
+                continue;
+            }
+            if (value.getString().length() > MAX_LINE) {
+                errors.add(field, "must be at most " + MAX_LINE + " characters");
+                continue;
+            }
+            if (cleanLine(field, value.getString(), errors)) {
+                headers.put(canonical.get(), value.getString());
+            }
+        }
+        return headers;
+    }
+
+    /** The spelling to send a client header under, or empty when the name is not allowed. */
+    private static Optional<String> headerName(String name) {
+        if (name.isEmpty() || name.length() > 76 || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+            return Optional.empty();
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (NAMED_HEADERS.containsKey(lower)) {
+            return Optional.of(NAMED_HEADERS.get(lower));
+        }
+        return lower.startsWith("x-") && name.length() > 2 ? Optional.of(name) : Optional.empty();
+    }
+
+    private static Map<String, String> tags(JsonObject body, Errors errors) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        Optional<JsonObject> object = object(body, "tags", errors);
+        if (object.isEmpty()) {
+            return tags;
+        }
+        if (object.get().size() > MAX_TAGS) {
+            errors.add("tags", "at most " + MAX_TAGS + " tags (" + object.get().size() + " given)");
+            return tags;
+        }
+        for (Map.Entry<String, JsonValue> tag : object.get().entrySet()) {
+            String field = "tags." + tag.getKey();
+            if (tag.getKey().isEmpty() || tag.getKey().length() > MAX_TAG_KEY || !cleanLine(field, tag.getKey(), errors)) {
+                if (!errors.has(field)) {
+                    errors.add(field, "tag names are 1 to " + MAX_TAG_KEY + " characters");
+                }
+                continue;
+            }
+            if (!(tag.getValue() instanceof JsonString value)) {
+                errors.add(field, "must be a string");
+                continue;
+            }
+            if (value.getString().length() > MAX_TAG_VALUE) {
+                errors.add(field, "must be at most " + MAX_TAG_VALUE + " characters");
+                continue;
+            }
+            if (cleanLine(field, value.getString(), errors)) {
+                tags.put(tag.getKey(), value.getString());
+            }
+        }
+        return tags;
+    }
+
+    private Optional<Instant> sendAt(JsonObject body, Errors errors) {
+        Optional<String> text = string(body, "send_at", errors);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant sendAt;
+        try {
+            sendAt = OffsetDateTime.parse(text.get().toUpperCase(Locale.ROOT).replace(' ', 'T')).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add("send_at", "must be an RFC 3339 time with an offset, e.g. 2026-11-24T18:30:00Z");
+            return Optional.empty();
+        }
+        if (sendAt.isAfter(clock.instant().plus(MAX_SCHEDULE))) {
+            errors.add("send_at", "must be at most 72 hours ahead");
+            return Optional.empty();
+        }
+        return Optional.of(sendAt);
+    }
+
+    private static boolean present(JsonObject body, String field) {
+        JsonValue value = body.get(field);
+        return value != null && value.getValueType() != JsonValue.ValueType.NULL;
+    }
+
+    private static Optional<String> string(JsonObject body, String field, Errors errors) {
+        if (!present(body, field)) {
+            return Optional.empty();
+        }
+        if (!(body.get(field) instanceof JsonString string)) {
+            errors.add(field, "must be a string");
+            return Optional.empty();
+        }
+        return Optional.of(string.getString());
+    }
+
+    private static Optional<JsonObject> object(JsonObject body, String field, Errors errors) {
+        if (!present(body, field)) {
+            return Optional.empty();
+        }
+        if (!(body.get(field) instanceof JsonObject object)) {
+            errors.add(field, "must be an object");
+            return Optional.empty();
+        }
+        return Optional.of(object);
+    }
+
+    /** One line of text: no CR, LF or NUL (header injection), and valid Unicode. */
+    private static boolean cleanLine(String field, String value, Errors errors) {
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
+            errors.add(field, "must not contain CR, LF or NUL");
+            return false;
+        }
+        return cleanText(field, value, errors);
+    }
+
+    /** Any text: no NUL, no lone UTF-16 surrogate. */
+    private static boolean cleanText(String field, String value, Errors errors) {
+        if (value.indexOf('\0') >= 0) {
+            errors.add(field, "must not contain NUL");
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                errors.add(field, "is not valid Unicode (lone surrogate)");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String printable(String text) {
+        return text.chars().allMatch(c -> c >= 32 && c < 127) ? "'" + text + "'" : "with control or non-ASCII characters";
+    }
+
+    /**
+     * SHA-256 of the request in canonical form: aliases renamed, a single {@code to} made a list,
+     * object keys sorted, no whitespace. Equal requests hash alike however they were written.
+     */
+    public static String canonicalHash(JsonObject body) {
+        JsonObjectBuilder normalized = JSON.createObjectBuilder();
+        body.forEach((name, value) -> {
+            String canonicalName = switch (name) {
+                case "html" -> "html_body";
+                case "text" -> "text_body";
+                default -> name;
+            };
+            if (value.getValueType() == JsonValue.ValueType.NULL) {
+                return;
+            }
+            normalized.add(canonicalName, "to".equals(name) && value instanceof JsonString
+                    ? JSON.createArrayBuilder().add(value).build()
+                    : value);
+        });
+        StringBuilder canonical = new StringBuilder();
+        write(normalized.build(), canonical);
+        return Hashes.sha256Hex(canonical.toString());
+    }
+
+    private static void write(JsonValue value, StringBuilder out) {
+        if (value instanceof JsonObject object) {
+            out.append('{');
+            new TreeMap<>(object).forEach((k, v) -> {
+                out.append(JSON.createValue(k)).append(':');
+                write(v, out);
+                out.append(',');
+            });
+            if (!object.isEmpty()) {
+                out.setLength(out.length() - 1);
+            }
+            out.append('}');
+        } else if (value instanceof JsonArray array) {
+            out.append('[');
+            for (int i = 0; i < array.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                write(array.get(i), out);
+            }
+            out.append(']');
+        } else {
+            out.append(value);
+        }
+    }
+
+    /** The offending fields of one request. */
+    private static final class Errors {
+        private final List<Problem.FieldError> list = new ArrayList<>();
+
+        void add(String field, String message) {
+            list.add(new Problem.FieldError(field, message));
+        }
+
+        boolean has(String field) {
+            return list.stream().anyMatch(e -> e.field().equals(field));
+        }
+
+        void throwIfAny() {
+            if (!list.isEmpty()) {
+                throw Problem.validation(list);
+            }
+        }
+    }
+}

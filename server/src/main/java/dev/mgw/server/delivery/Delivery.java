@@ -1,0 +1,300 @@
+package dev.mgw.server.delivery;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.mgw.core.config.GatewayConfig;
+import dev.mgw.core.config.StartTls;
+import dev.mgw.core.messages.DeliveryOutcome;
+import dev.mgw.core.messages.DeliveryQueue;
+import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.server.observe.LogContext;
+import dev.mgw.server.observe.ThrottledLog;
+
+import jakarta.mail.Session;
+
+/**
+ * The delivery workers of this process: {@code DELIVERY_WORKERS} virtual threads that claim due
+ * messages in small batches, send them (over SMTP, or render them in the sandbox) and record each
+ * outcome. A message accepted here wakes a worker at once; messages accepted by other processes
+ * are found by polling every {@value #POLL_MILLIS} ms.
+ */
+public final class Delivery implements AutoCloseable {
+    static final int BATCH = 10;
+    static final long POLL_MILLIS = 500;
+    private static final System.Logger LOG = System.getLogger(Delivery.class.getName());
+
+    private final GatewayConfig config;
+    private final DeliveryQueue queue;
+    private final Clock clock;
+    private final Listener listener;
+    private final SmtpHealth health;
+    private final Supplier<MailSender> senders;
+    private final Backoff backoff;
+    private final Semaphore work = new Semaphore(0);
+    private final List<Thread> workers = new ArrayList<>();
+    private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
+    private volatile boolean running;
+
+    /** Told about every outcome: metrics count them. */
+    public interface Listener {
+        void sent(OutboundMessage message, Duration acceptToSent);
+
+        void retried(OutboundMessage message);
+
+        void failed(OutboundMessage message);
+    }
+
+    public Delivery(GatewayConfig config, DeliveryQueue queue, Clock clock, Listener listener) {
+        this.config = config;
+        this.queue = queue;
+        this.clock = clock;
+        this.listener = listener;
+        this.health = new SmtpHealth(config.smtp().sandbox());
+        this.backoff = new Backoff(config.delivery().backoff());
+        Session session = Session.getInstance(sessionProperties(config.smtp()));
+        MailRenderer renderer = new MailRenderer(session);
+        this.senders = config.smtp().sandbox()
+                ? () -> new SandboxSender(renderer)
+                : () -> new SmtpSender(session, config.smtp(), renderer, health);
+    }
+
+    /** Starts the workers. */
+    public void start() {
+        if (config.smtp().sandbox()) {
+            LOG.log(System.Logger.Level.WARNING, "SMTP_HOST is not set: sandbox mode. Messages are rendered and "
+                                                 + "marked sent, and nothing leaves this machine.");
+        }
+        running = true;
+        for (int i = 0; i < config.delivery().workers(); i++) {
+            workers.add(Thread.ofVirtual().name("delivery-" + i).start(this::work));
+        }
+    }
+
+    /** A message was accepted here: a worker claims it now instead of at its next poll. */
+    public void wake() {
+        if (work.availablePermits() < workers.size()) {
+            work.release();
+        }
+    }
+
+    public SmtpHealth health() {
+        return health;
+    }
+
+    /**
+     * Stops claiming; messages being sent get until {@code grace} is over, claimed ones not yet
+     * started go back to the queue. Returns whether every worker finished in time.
+     */
+    public boolean stop(Duration grace) {
+        running = false;
+        work.release(workers.size());
+        long deadline = System.nanoTime() + grace.toNanos();
+        boolean finished = true;
+        for (Thread worker : workers) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !worker.join(Duration.ofNanos(left))) {
+                    finished = false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                finished = false;
+            }
+        }
+        if (!finished) {
+            LOG.log(System.Logger.Level.WARNING, "delivery did not finish within " + grace.toSeconds()
+                                                 + " s; unfinished messages are delivered after their lease runs out");
+        }
+        return finished;
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    private void work() {
+        try (MailSender sender = senders.get()) {
+            while (running) {
+                List<OutboundMessage> batch;
+                try {
+                    batch = queue.claim(BATCH, config.delivery().lease());
+                } catch (RuntimeException e) {
+                    queueTrouble.report("cannot claim messages: " + e.getMessage());
+                    pause(1000);
+                    continue;
+                }
+                if (batch.isEmpty()) {
+                    pause(POLL_MILLIS);
+                } else {
+                    deliver(batch, sender);
+                }
+            }
+        }
+    }
+
+    /** Sends a claimed batch and records every outcome in one statement. */
+    private void deliver(List<OutboundMessage> batch, MailSender sender) {
+        long claimed = System.nanoTime();
+        long halfLease = config.delivery().lease().toNanos() / 2;
+        List<DeliveryOutcome> outcomes = new ArrayList<>(batch.size());
+        List<Runnable> reports = new ArrayList<>(batch.size());
+        for (OutboundMessage message : batch) {
+            if (!running || System.nanoTime() - claimed > halfLease) {
+                outcomes.add(new DeliveryOutcome.Released(message.id(), message.attempt(), clock.instant(),
+                                                          message.lastError()));
+                continue;
+            }
+            outcomes.add(deliver(message, sender, reports));
+        }
+        recordWithRetry(outcomes, claimed);
+        reports.forEach(Runnable::run);
+    }
+
+    private DeliveryOutcome deliver(OutboundMessage message, MailSender sender, List<Runnable> reports) {
+        if (message.attempt() > config.delivery().maxAttempts()) {
+            // a worker died after claiming it for the last allowed attempt: no one knows how that one ended
+            String error = "gave up after " + config.delivery().maxAttempts() + " attempts; last: "
+                           + message.lastError().orElse("the sending worker stopped");
+            reports.add(() -> report(message, "failed", error, null));
+            return new DeliveryOutcome.Failed(message.id(), message.attempt(), error);
+        }
+        SendResult result = sender.send(message);
+        Instant now = clock.instant();
+        return switch (result) {
+            case SendResult.Delivered delivered -> {
+                reports.add(() -> report(message, "sent", delivered.rejected().orElse(null), delivered.reply()));
+                yield new DeliveryOutcome.Sent(message.id(), message.attempt(), now, sender.transport(),
+                                               message.messageIdHeader(), delivered.rejected());
+            }
+            case SendResult.Transient failure when message.attempt() < config.delivery().maxAttempts() -> {
+                Instant next = now.plus(backoff.after(message.attempt()));
+                reports.add(() -> report(message, "retry", failure.error(), "next attempt at " + next));
+                yield new DeliveryOutcome.Retry(message.id(), message.attempt(), failure.error(), next);
+            }
+            case SendResult.Transient failure -> {
+                String error = "gave up after " + message.attempt() + " attempts; last: " + failure.error();
+                reports.add(() -> report(message, "failed", error, null));
+                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), error);
+            }
+            case SendResult.Permanent failure -> {
+                reports.add(() -> report(message, "failed", failure.error(), null));
+                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), failure.error());
+            }
+        };
+    }
+
+    /**
+     * The sends happened: their outcomes must be written, or the lease runs out and the messages
+     * go out again. Keeps trying (the database may be briefly away) while the lease lasts.
+     */
+    private void recordWithRetry(List<DeliveryOutcome> outcomes, long claimedNanos) {
+        long leaseEnd = claimedNanos + config.delivery().lease().toNanos();
+        while (true) {
+            try {
+                queue.record(outcomes);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() + 1_000_000_000L > leaseEnd) {
+                    LOG.log(System.Logger.Level.ERROR, "could not record " + outcomes.size()
+                                                       + " delivery outcomes before the lease ran out: "
+                                                       + e.getMessage() + "; they will be delivered again");
+                    return;
+                }
+                queueTrouble.report("cannot record delivery outcomes yet: " + e.getMessage());
+                pause(500);
+            }
+        }
+    }
+
+    /** One log line per outcome, carrying the request id of the request that accepted the message. */
+    private void report(OutboundMessage message, String status, String error, String detail) {
+        LogContext.clear();
+        message.requestId().ifPresent(id -> LogContext.put("request_id", id));
+        LogContext.put("api_key_id", message.keyId());
+        LogContext.put("message_id", message.id());
+        LogContext.put("recipient", String.join(", ", message.envelopeRecipients()));
+        LogContext.put("status", status);
+        LogContext.put("attempt", message.attempt());
+        if (error != null) {
+            LogContext.put("error", error);
+        }
+        switch (status) {
+            case "sent" -> {
+                Duration latency = Duration.between(message.createdAt(), clock.instant());
+                LogContext.put("duration_ms", latency.toMillis());
+                LOG.log(System.Logger.Level.INFO, "message sent" + (detail == null ? "" : ": " + detail));
+                listener.sent(message, latency);
+            }
+            case "retry" -> {
+                LOG.log(System.Logger.Level.WARNING, "message will be retried: " + detail);
+                listener.retried(message);
+            }
+            default -> {
+                LOG.log(System.Logger.Level.WARNING, "message failed");
+                listener.failed(message);
+            }
+        }
+        LogContext.clear();
+    }
+
+    private void pause(long millis) {
+        try {
+            work.tryAcquire(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** Angus Mail session settings from SPEC §3: timeouts always set, STARTTLS as configured. */
+    static Properties sessionProperties(GatewayConfig.Smtp smtp) {
+        String protocol = smtp.ssl() ? "smtps" : "smtp";
+        String prefix = "mail." + protocol + ".";
+        String timeout = String.valueOf(smtp.timeout().toMillis());
+        Properties properties = new Properties();
+        properties.setProperty(prefix + "connectiontimeout", timeout);
+        properties.setProperty(prefix + "timeout", timeout);
+        properties.setProperty(prefix + "writetimeout", timeout);
+        properties.setProperty(prefix + "auth", String.valueOf(smtp.username().isPresent()));
+        properties.setProperty(prefix + "sendpartial", "true");
+        properties.setProperty(prefix + "quitwait", "false");
+        properties.setProperty(prefix + "localhost", heloName(smtp));
+        if (!smtp.ssl()) {
+            properties.setProperty(prefix + "starttls.enable", String.valueOf(smtp.startTls() != StartTls.OFF));
+            properties.setProperty(prefix + "starttls.required", String.valueOf(smtp.startTls() == StartTls.REQUIRED));
+        } else {
+            properties.setProperty(prefix + "ssl.enable", "true");
+            properties.setProperty(prefix + "ssl.checkserveridentity", "true");
+        }
+        return properties;
+    }
+
+    /** The EHLO name: this host's name when it has a dot, else the sender domain (no DNS lookup). */
+    private static String heloName(GatewayConfig.Smtp smtp) {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                return "";
+            }
+        });
+        if (host.contains(".")) {
+            return host.toLowerCase(Locale.ROOT);
+        }
+        String from = smtp.fromAddress();
+        String domain = from.substring(from.lastIndexOf('@') + 1).replace(">", "").strip();
+        return domain.isEmpty() ? "localhost" : domain;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.mgw.server.delivery;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Optional;
+
+import dev.mgw.core.messages.OutboundMessage;
+
+import jakarta.mail.MessagingException;
+
+/** Without SMTP_HOST: renders the full MIME (so bad content still fails) and opens no socket. */
+final class SandboxSender implements MailSender {
+    private final MailRenderer renderer;
+
+    SandboxSender(MailRenderer renderer) {
+        this.renderer = renderer;
+    }
+
+    @Override
+    public SendResult send(OutboundMessage message) {
+        try {
+            renderer.render(message).writeTo(OutputStream.nullOutputStream());
+            return new SendResult.Delivered("sandbox: rendered, not sent", Optional.empty());
+        } catch (MessagingException | IOException | RuntimeException e) {
+            return new SendResult.Permanent("cannot render the message: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String transport() {
+        return "sandbox";
+    }
+
+    @Override
+    public void close() {
+    }
+}

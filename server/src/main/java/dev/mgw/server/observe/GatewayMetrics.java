@@ -1,0 +1,222 @@
+package dev.mgw.server.observe;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import dev.mgw.core.db.Database;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.metrics.providers.micrometer.MicrometerPrometheusFormatter;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+
+/**
+ * The gateway's meters (SPEC §5.3) on Helidon's metrics registry, exposed in Prometheus text
+ * format: requests by method, route template and status; request latency; sends by status;
+ * quota checks; auth failures; queue depth; accept-to-250 latency; pool gauges; JVM and process.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final double[] NO_PERCENTILES = new double[0];
+    private static final Duration[] REQUEST_BUCKETS = millis(1, 2.5, 5, 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000);
+    private static final Duration[] DELIVERY_BUCKETS = millis(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
+                                                              60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000);
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    private static final AtomicBoolean PROCESS_METERS = new AtomicBoolean();
+    private static final long QUEUE_DEPTH_MAX_AGE_NANOS = 5_000_000_000L;
+
+    private final MeterRegistry registry = Metrics.globalRegistry();
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Timer delivery;
+    private final List<Meter> owned = new ArrayList<>();
+    private final List<Object> sources = new ArrayList<>();
+
+    public GatewayMetrics() {
+        processMeters(registry);
+        delivery = registry.getOrCreate(Timer.builder("email_delivery")
+                                                .description("Time from accepting a message to the relay's 250")
+                                                .percentiles(NO_PERCENTILES)
+                                                .buckets(DELIVERY_BUCKETS));
+    }
+
+    /** One finished HTTP request. */
+    public void request(String method, String route, int status, long nanos) {
+        String m = METHODS.contains(method) ? method : "OTHER";
+        requests.computeIfAbsent(m + ' ' + route + ' ' + status, k -> registry.getOrCreate(
+                Counter.builder("http_requests")
+                        .description("HTTP requests by method, route template and status")
+                        .tags(List.of(Tag.create("method", m), Tag.create("route", route),
+                                      Tag.create("status", String.valueOf(status))))))
+                .increment();
+        latencies.computeIfAbsent(m + ' ' + route, k -> registry.getOrCreate(
+                Timer.builder("http_request_duration")
+                        .description("HTTP request latency by method and route template")
+                        .tags(List.of(Tag.create("method", m), Tag.create("route", route)))
+                        .percentiles(NO_PERCENTILES)
+                        .buckets(REQUEST_BUCKETS)))
+                .record(Duration.ofNanos(nanos));
+    }
+
+    /** A message changed state: queued (accepted), sent, retry or failed. */
+    public void send(String status) {
+        counter("email_sends", "Messages by outcome: queued (accepted), sent, retry, failed", "status", status).increment();
+    }
+
+    /** A quota check: allowed or exceeded. */
+    public void rateLimit(boolean allowed) {
+        counter("rate_limit_checks", "Daily quota checks by result", "result", allowed ? "allowed" : "exceeded").increment();
+    }
+
+    /** A failed authentication: missing, invalid, revoked or throttled. */
+    public void authFailure(String reason) {
+        counter("auth_failures", "Failed authentications by reason", "reason", reason).increment();
+    }
+
+    /** Accept-to-250 latency of a delivered message. */
+    public void delivered(Duration acceptToSent) {
+        delivery.record(acceptToSent);
+    }
+
+    /** The bcrypt checks the authenticator ran (cache misses). */
+    public void bcryptChecks(LongSupplier checks) {
+        // Micrometer holds the state of function meters weakly: this list keeps it alive
+        sources.add(checks);
+        own(registry.getOrCreate(FunctionalCounter.builder("auth_bcrypt_checks", checks, LongSupplier::getAsLong)
+                                         .description("bcrypt verifications (API key cache misses)")));
+    }
+
+    /** Messages queued or being sent, counted at most every five seconds. */
+    public void queueDepth(LongSupplier depth) {
+        CachedValue cached = new CachedValue(depth);
+        own(registry.getOrCreate(Gauge.builder("email_queue_depth", cached::get)
+                                         .description("Messages queued or being sent, all processes")));
+    }
+
+    /** Connection pool gauges: active, idle, and requests waiting for a connection. */
+    public void pool(Database database) {
+        own(poolGauge("active", () -> database.poolStats().active()));
+        own(poolGauge("idle", () -> database.poolStats().idle()));
+        own(poolGauge("waiting", () -> database.poolStats().waiting()));
+    }
+
+    /** Everything, in Prometheus text format. */
+    public String scrape() {
+        return MicrometerPrometheusFormatter.builder(registry).build().format().map(Object::toString).orElse("");
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(registry::remove);
+        owned.clear();
+    }
+
+    private Gauge<Integer> poolGauge(String state, Supplier<Integer> value) {
+        return registry.getOrCreate(Gauge.builder("db_pool_connections", value)
+                                            .description("Database connections of this process by state")
+                                            .tags(List.of(Tag.create("state", state))));
+    }
+
+    private Counter counter(String name, String description, String tag, String value) {
+        return counters.computeIfAbsent(name + ' ' + value, k -> registry.getOrCreate(
+                Counter.builder(name).description(description).tags(List.of(Tag.create(tag, value)))));
+    }
+
+    private void own(Meter meter) {
+        owned.add(meter);
+    }
+
+    /**
+     * JVM and process meters, once per JVM: Micrometer's binders on the registry underneath, with
+     * Prometheus-conventional names, and the resident set size read from /proc.
+     */
+    private static void processMeters(MeterRegistry registry) {
+        if (!PROCESS_METERS.compareAndSet(false, true)) {
+            return;
+        }
+        io.micrometer.core.instrument.MeterRegistry micrometer =
+                registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
+        // "system_cpu_count" is a gauge with a _count suffix, which promtool rejects
+        micrometer.config().meterFilter(MeterFilter.denyNameStartsWith("system.cpu.count"));
+        new JvmMemoryMetrics().bindTo(micrometer);
+        new JvmThreadMetrics().bindTo(micrometer);
+        new JvmGcMetrics().bindTo(micrometer);
+        new ClassLoaderMetrics().bindTo(micrometer);
+        new ProcessorMetrics().bindTo(micrometer);
+        new UptimeMetrics().bindTo(micrometer);
+        new FileDescriptorMetrics().bindTo(micrometer);
+        io.micrometer.core.instrument.Gauge.builder("process.resident.memory", GatewayMetrics::residentBytes)
+                .baseUnit("bytes")
+                .description("Resident set size of the process")
+                .register(micrometer);
+    }
+
+    /** VmRSS of this process, in bytes (NaN where /proc is not there). */
+    public static double residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    private static Duration[] millis(double... values) {
+        Duration[] durations = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            durations[i] = Duration.ofNanos((long) (values[i] * 1_000_000));
+        }
+        return durations;
+    }
+
+    /** A value that is expensive to read (a count in the database), read at most every few seconds. */
+    private static final class CachedValue {
+        private final LongSupplier source;
+        private volatile long value;
+        private volatile long readAt = System.nanoTime() - 2 * QUEUE_DEPTH_MAX_AGE_NANOS;
+
+        CachedValue(LongSupplier source) {
+            this.source = source;
+        }
+
+        synchronized Long get() {
+            if (System.nanoTime() - readAt > QUEUE_DEPTH_MAX_AGE_NANOS) {
+                try {
+                    value = source.getAsLong();
+                } catch (RuntimeException e) {
+                    // keep the last value while the database is away
+                }
+                readAt = System.nanoTime();
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.mgw.server.observe;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Scrubs secrets from text on its way into a log line: API keys (generated ones by their shape,
+ * any key after {@code X-API-Key:} or in a {@code ?api_key=}-like parameter; at most the
+ * 12-character prefix survives) and the configured passwords.
+ */
+public final class Masking {
+    private static final Pattern GENERATED_KEY = Pattern.compile("(mgw_[A-Za-z0-9]{8})[A-Za-z0-9]{32}");
+    /** A key in a header line or a URL parameter, in whatever a library might log. */
+    private static final Pattern KEY_FIELD = Pattern.compile(
+            "(?i)(x-api-key\\s*[:=]\\s*|[?&](?:api_key|apikey|x-api-key|key)=)([^\\s&\"',;]{0,12})[^\\s&\"',;]*");
+    private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
+
+    private Masking() {
+    }
+
+    /** Registers a secret (an SMTP or database password, an imported key) to be masked wherever it appears. */
+    public static void register(String secret) {
+        if (secret != null && secret.length() >= 4 && !SECRETS.contains(secret)) {
+            SECRETS.add(secret);
+        }
+    }
+
+    public static String mask(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String masked = text;
+        for (String secret : SECRETS) {
+            if (masked.contains(secret)) {
+                masked = masked.replace(secret, "****");
+            }
+        }
+        if (masked.contains("mgw_")) {
+            masked = GENERATED_KEY.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1)) + "…");
+        }
+        if (masked.indexOf('=') >= 0 || masked.indexOf(':') >= 0) {
+            masked = KEY_FIELD.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + m.group(2)) + "…");
+        }
+        return masked;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.mgw.server.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+
+/** Runs n calls at once (released together) and collects their results. */
+final class Concurrently {
+    private Concurrently() {
+    }
+
+    static <T> List<T> run(int n, IntFunction<T> call) {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> futures = new ArrayList<>();
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                futures.add(executor.submit(() -> {
+                    start.await();
+                    return call.apply(index);
+                }));
+            }
+            start.countDown();
+        }
+        List<T> results = new ArrayList<>();
+        for (Future<T> future : futures) {
+            try {
+                results.add(future.get());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return results;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.mgw.server.api;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.mgw.core.keys.ApiKeys;
+import dev.mgw.core.keys.KeySecrets;
+import dev.mgw.core.keys.NewKey;
+import dev.mgw.server.GatewayServerTest;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The curl examples of the README, run as written against the real server (after `make seed`). */
+class ReadmeExamplesIT extends GatewayServerTest {
+    private static final Pattern EXAMPLE = Pattern.compile("<!-- example: ([^>]+) -->\\s*```sh\\n(.*?)```", Pattern.DOTALL);
+    private final URI uri;
+
+    ReadmeExamplesIT(URI uri) {
+        this.uri = uri;
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder builder) {
+        start(builder, ReadmeExamplesIT.class, Map.of());
+    }
+
+    @Test
+    void theSendExamplesAreAccepted() throws Exception {
+        new ApiKeys(gw.gateway().database(), new KeySecrets(4), gw.gateway().clock())
+                .create(new NewKey("default", 15, Optional.empty(), Optional.of("sk_test_default_key_123")));
+        String readme = Files.readString(Path.of("..", "README.md"));
+        List<String> names = new ArrayList<>();
+        Matcher matcher = EXAMPLE.matcher(readme);
+        while (matcher.find()) {
+            names.add(matcher.group(1));
+            String command = matcher.group(2).replace("http://localhost:8000", "http://localhost:" + uri.getPort());
+            String output = bash(command);
+            JsonObject response = Json.createReader(new StringReader(output)).readObject();
+            assertEquals("queued", response.getString("status"), matcher.group(1) + ": " + output);
+        }
+        assertEquals(List.of("basic send", "custom headers"), names);
+        assertEquals(2, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals("{\"X-Priority\": \"1\", \"List-Unsubscribe\": \"<mailto:unsubscribe@example.com>\"}",
+                     gw.db().queryString("SELECT headers FROM messages WHERE cc_recipients <> '{}'"));
+    }
+
+    private static String bash(String command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+}

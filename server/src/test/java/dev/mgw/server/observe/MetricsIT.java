@@ -1,0 +1,104 @@
+package dev.mgw.server.observe;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.mgw.server.ApiClient;
+import dev.mgw.server.Await;
+import dev.mgw.server.GatewayServerTest;
+
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** /metrics after a known sequence of requests: counts, labels, format. */
+class MetricsIT extends GatewayServerTest {
+    private static final String SEND = "{\"to\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\"}";
+    private final ApiClient api;
+
+    MetricsIT(URI uri) {
+        this.api = new ApiClient(uri);
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder builder) {
+        start(builder, MetricsIT.class, Map.of("DELIVERY_WORKERS", "1"));
+    }
+
+    @Test
+    void aKnownSequenceShowsInTheCountsAndLabels() {
+        String key = gw.key("metered", 2);
+        PrometheusText before = scrape();
+
+        String id = api.send(key, SEND).json().getString("id");
+        assertEquals(202, api.send(key, SEND).status());
+        assertEquals(429, api.send(key, SEND).status());
+        assertEquals(401, api.send(null, SEND).status());
+        assertEquals(200, api.get("/api/v1/messages/" + id, key).status());
+        assertEquals(404, api.get("/api/v1/messages/0190f5e0-0000-7000-8000-00000000abcd", key).status());
+        assertEquals(405, api.request("DELETE", "/api/v1/send", key, null).status());
+        Await.until("both messages delivered", Duration.ofSeconds(10),
+                    () -> gw.db().queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") == 2);
+
+        PrometheusText after = scrape();
+        assertDelta(before, after, 2, "http_requests_total", Map.of("method", "POST", "route", "/api/v1/send", "status", "202"));
+        assertDelta(before, after, 1, "http_requests_total", Map.of("method", "POST", "route", "/api/v1/send", "status", "429"));
+        assertDelta(before, after, 1, "http_requests_total", Map.of("method", "POST", "route", "/api/v1/send", "status", "401"));
+        assertDelta(before, after, 1, "http_requests_total", Map.of("method", "DELETE", "route", "/api/v1/send", "status", "405"));
+        assertDelta(before, after, 1, "http_requests_total",
+                    Map.of("method", "GET", "route", "/api/v1/messages/{id}", "status", "200"));
+        assertDelta(before, after, 1, "http_requests_total",
+                    Map.of("method", "GET", "route", "/api/v1/messages/{id}", "status", "404"));
+        assertDelta(before, after, 4, "http_request_duration_seconds_count", Map.of("method", "POST", "route", "/api/v1/send"));
+        assertDelta(before, after, 2, "email_sends_total", Map.of("status", "queued"));
+        assertDelta(before, after, 2, "email_sends_total", Map.of("status", "sent"));
+        assertDelta(before, after, 2, "email_delivery_seconds_count", Map.of());
+        assertDelta(before, after, 2, "rate_limit_checks_total", Map.of("result", "allowed"));
+        assertDelta(before, after, 1, "rate_limit_checks_total", Map.of("result", "exceeded"));
+        assertDelta(before, after, 1, "auth_failures_total", Map.of("reason", "missing"));
+
+        assertFalse(after.samples().stream().anyMatch(s -> s.labels().values().stream()
+                .anyMatch(v -> v.matches(".*[0-9a-f]{8}-[0-9a-f]{4}-.*"))), "no raw id in any label");
+        assertEquals("histogram", after.type("http_request_duration_seconds"));
+        assertEquals("histogram", after.type("email_delivery_seconds"));
+        assertEquals("gauge", after.type("email_queue_depth"));
+        assertEquals("counter", after.type("auth_bcrypt_checks_total"));
+        assertTrue(after.value("auth_bcrypt_checks_total", Map.of()) >= 1);
+        assertEquals("gauge", after.type("jvm_memory_used_bytes"));
+        assertTrue(after.value("process_resident_memory_bytes", Map.of()) > 1_000_000);
+        assertTrue(after.value("db_pool_connections", Map.of("state", "idle"))
+                   + after.value("db_pool_connections", Map.of("state", "active")) > 0);
+    }
+
+    @Test
+    void theExpositionPassesPromtoolWhenItIsInstalled() throws Exception {
+        String text = api.get("/metrics", null).body();
+        PrometheusText.parse(text);
+        Optional<String> verdict = PrometheusText.promtool(text);
+        verdict.ifPresent(v -> assertEquals("exit 0", v));
+        System.out.println("promtool check metrics: " + verdict.orElse("not installed; the format was checked by the test"));
+    }
+
+    @Test
+    void metricsAreServedAsPrometheusText() {
+        ApiClient.Response response = api.get("/metrics", null);
+        assertEquals(200, response.status());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", response.header("Content-Type"));
+    }
+
+    private PrometheusText scrape() {
+        return PrometheusText.parse(api.get("/metrics", null).body());
+    }
+
+    private static void assertDelta(PrometheusText before, PrometheusText after, double delta, String name,
+                                    Map<String, String> labels) {
+        assertEquals(delta, after.value(name, labels) - before.value(name, labels), name + labels);
+    }
+}

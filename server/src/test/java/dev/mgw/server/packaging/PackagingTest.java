@@ -1,0 +1,111 @@
+package dev.mgw.server.packaging;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.mgw.core.config.Setting;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The deployment files, read as a reader would (no Docker engine here): the compose file is
+ * parsed as YAML, the Dockerfile checked line by line, the Prometheus and Grafana files parsed.
+ */
+class PackagingTest {
+    private static final Path ROOT = Path.of("..");
+    private static final Set<String> SETTINGS = Arrays.stream(Setting.values()).map(Setting::env).collect(Collectors.toSet());
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsPostgresMailpitAndAScalableGatewayWiredBySpecNames() throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml")));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        assertEquals(Set.of("postgres", "mailpit", "web"), services.keySet());
+
+        Map<String, Object> postgres = services.get("postgres");
+        assertTrue(postgres.get("image").toString().startsWith("postgres:"));
+        assertTrue(((List<String>) postgres.get("volumes")).getFirst().endsWith(":/var/lib/postgresql/data"));
+        assertTrue(((Map<String, Object>) compose.get("volumes")).containsKey("pgdata"));
+        assertTrue(((Map<String, Object>) postgres.get("healthcheck")).get("test").toString().contains("pg_isready"));
+
+        assertTrue(services.get("mailpit").get("image").toString().startsWith("axllent/mailpit"));
+
+        Map<String, Object> web = services.get("web");
+        assertEquals(".", web.get("build"));
+        Map<String, Map<String, String>> dependsOn = (Map<String, Map<String, String>>) web.get("depends_on");
+        assertEquals("service_healthy", dependsOn.get("postgres").get("condition"));
+        Map<String, String> environment = (Map<String, String>) web.get("environment");
+        assertTrue(SETTINGS.containsAll(environment.keySet()), "only the SPEC's names: " + environment.keySet());
+        assertTrue(environment.get("DATABASE_URL").startsWith("postgresql://") && environment.get("DATABASE_URL").contains("@postgres:5432/"));
+        assertEquals("mailpit", environment.get("SMTP_HOST"));
+        assertEquals("1025", environment.get("SMTP_PORT"));
+        assertTrue(environment.containsKey("SMTP_FROM_ADDRESS"));
+        assertFalse(web.containsKey("container_name"), "a fixed name would stop --scale web=3");
+        assertEquals(List.of("8000"), web.get("ports"), "no fixed host port, so instances can scale");
+    }
+
+    @Test
+    void dockerfileBuildsInOneStageAndRunsTheJarOnASlimJreAsUid1000() throws IOException {
+        List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
+        List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
+        assertEquals(2, froms.size(), "multi-stage");
+        assertTrue(froms.get(0).contains("temurin-25") && froms.get(0).endsWith(" AS build"), froms.get(0));
+        assertTrue(froms.get(1).matches("FROM eclipse-temurin:25-jre.*"), "a JRE 25 runtime: " + froms.get(1));
+        String runtime = String.join("\n", lines.subList(lines.indexOf(froms.get(1)), lines.size()));
+        assertTrue(runtime.contains("mvn") == false, "no build tools in the runtime stage");
+        assertTrue(runtime.contains("COPY --from=build /src/server/target/mail-gateway.jar"), runtime);
+        assertTrue(runtime.contains("COPY --from=build /src/server/target/libs"), runtime);
+        assertTrue(runtime.contains("COPY --from=build /src/admin-cli/target/mgw /usr/local/bin/mgw"), runtime);
+        assertTrue(runtime.contains("USER 1000:1000"), runtime);
+        assertTrue(runtime.contains("HEALTHCHECK") && runtime.contains("/health/live"), runtime);
+        assertTrue(runtime.contains("EXPOSE 8000"), runtime);
+        assertTrue(lines.getLast().startsWith("ENTRYPOINT [\"java\"") && lines.getLast().contains("/app/mail-gateway.jar"),
+                   lines.getLast());
+        String build = String.join("\n", lines.subList(0, lines.indexOf(froms.get(1))));
+        assertTrue(build.contains("mvn -B -q package -DskipTests"), build);
+        assertTrue(Files.readString(ROOT.resolve(".dockerignore")).contains("**/target/"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void prometheusScrapesTheGatewaysMetrics() throws IOException {
+        Map<String, Object> prometheus = new Yaml().load(Files.readString(ROOT.resolve("etc/prometheus.yml")));
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) prometheus.get("scrape_configs");
+        Map<String, Object> job = jobs.getFirst();
+        assertEquals("mail-gateway", job.get("job_name"));
+        assertEquals("/metrics", job.get("metrics_path"));
+        assertTrue(job.get("static_configs").toString().contains("localhost:8000"));
+    }
+
+    @Test
+    void grafanaDashboardShowsTheAskedForPanels() throws IOException {
+        JsonObject dashboard = Json.createReader(new StringReader(Files.readString(ROOT.resolve("etc/grafana-dashboard.json"))))
+                .readObject();
+        String expressions = dashboard.getJsonArray("panels").getValuesAs(JsonObject.class).stream()
+                .flatMap(p -> p.getJsonArray("targets").getValuesAs(JsonObject.class).stream())
+                .map(t -> t.getString("expr"))
+                .collect(Collectors.joining("\n"));
+        for (String series : List.of("http_requests_total", "http_request_duration_seconds_bucket", "email_sends_total",
+                                     "rate_limit_checks_total{", "email_queue_depth", "email_delivery_seconds_bucket")) {
+            assertTrue(expressions.contains(series), "a panel uses " + series);
+        }
+        assertTrue(expressions.contains("result") || expressions.contains("exceeded"), "quota refusals");
+    }
+}
