@@ -1,0 +1,305 @@
+package dev.mgw.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.ToDoubleFunction;
+
+import dev.mgw.core.testing.TestDatabase;
+
+/**
+ * {@code make bench}: the numbers of SPEC §9 on this machine, each next to a baseline measured in
+ * the same run. The gateway runs as operators run it ({@code java -jar}, with the options of
+ * {@code GATEWAY_JAVA_OPTS}), against a fresh database on the local PostgreSQL and a loopback
+ * SMTP sink; the load comes from this process. The machine is shared by all three and is
+ * noisy, so the peak and its pgbench baselines are measured in alternating rounds and each
+ * reported as the median.
+ */
+public final class Bench {
+    static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";
+    private static final int CONCURRENCY = 64;
+    private static final int POOL = 8;
+    private static final int ROUNDS = 3;
+    private static final Duration ROUND = Duration.ofSeconds(10);
+    private static final Duration SETTLE = Duration.ofSeconds(10);
+    private static final Duration MEASURE = Duration.ofSeconds(20);
+    private static final int OVERLOAD_CONNECTIONS = 1024;
+    private static final int DRAIN = 10_000;
+    private static final int MANY_KEYS = 10_000;
+    private static final int UNLIMITED = 1_000_000_000;
+
+    private final TestDatabase db;
+    private final SmtpSink sink;
+    private final Path scratch;
+    private final Report report = new Report("Results", "measure", "gateway (this machine)", "baseline, same run",
+                                             "ratio", "SPEC §9", "met");
+
+    private Bench(TestDatabase db, SmtpSink sink, Path scratch) {
+        this.db = db;
+        this.sink = sink;
+        this.scratch = scratch;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path scratch = Files.createDirectories(Path.of("bench", "target", "run"));
+        try (TestDatabase db = TestDatabase.empty(Bench.class); SmtpSink sink = new SmtpSink()) {
+            new Bench(db, sink, scratch).run();
+        }
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.put("DELIVERY_WORKERS", "0");
+        phase("starting the gateway on a fresh database (no delivery during the accept phases)");
+        double readyFresh;
+        long rssAccept;
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {
+            readyFresh = gateway.readySeconds();
+            rssAccept = acceptPhases(gateway);
+        }
+        deliveryPhases(readyFresh, rssAccept);
+        report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()
+                    + " cores shared by the gateway, PostgreSQL (synchronous_commit on) and the load generator; "
+                    + "ratios compare with baselines measured in the same run.");
+        report.note("Peak rows: the median of " + ROUNDS + " alternating " + ROUND.toSeconds()
+                    + " s rounds of gateway, pgbench -c 64 and pgbench -c 8; the gateway is held to the better baseline.");
+        report.note("Accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a warm-up "
+                    + "of every load shape; the delivery phases with the defaults (pool 8, 4 workers).");
+        String options = System.getenv().getOrDefault("GATEWAY_JAVA_OPTS", "");
+        Path file = report.write("bench", "Gateway: `java " + (options.isBlank() ? "" : options + " ")
+                                          + "-jar server/target/mail-gateway.jar`. Load: keep-alive HTTP/1.1 from "
+                                          + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
+                                          + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");
+        System.out.println();
+        System.out.println(report.markdown());
+        System.out.println("written to " + file);
+    }
+
+    /** Peak against pgbench, half the peak, twice the peak, and the key counts; returns the RSS after them. */
+    private long acceptPhases(GatewayProcess gateway) throws Exception {
+        List<String> bench = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
+        List<String> hot = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+        List<String> many = BenchKeys.create(db.target(), "many-", MANY_KEYS, UNLIMITED);
+        HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
+        IntFunction<byte[]> over100 = requests(bench);
+        IntFunction<byte[]> overHot = requests(hot);
+        IntFunction<byte[]> overMany = requests(many);
+
+        phase("warming up every load shape (JIT, key cache for " + MANY_KEYS + " keys): about 80 s");
+        HttpLoad.Result warm = load.closedLoop(CONCURRENCY, Duration.ofSeconds(30), over100);
+        load.closedLoop(CONCURRENCY, Duration.ofSeconds(10), overHot);
+        load.closedLoop(CONCURRENCY, Duration.ofSeconds(20), overMany);
+        load.openLoop(warm.rate(202) / 2, CONCURRENCY, Duration.ofSeconds(10), over100);
+        load.openLoop(warm.rate(202) * 2, OVERLOAD_CONNECTIONS, Duration.ofSeconds(10), over100);
+
+        phase(ROUNDS + " rounds: gateway and pgbench (same SQL, same PostgreSQL), 100 keys and 1 key");
+        List<HttpLoad.Result> peak100 = new ArrayList<>();
+        List<HttpLoad.Result> peak1 = new ArrayList<>();
+        List<Pgbench.Run> pg100c64 = new ArrayList<>();
+        List<Pgbench.Run> pg100c8 = new ArrayList<>();
+        List<Pgbench.Run> pg1c64 = new ArrayList<>();
+        List<Pgbench.Run> pg1c8 = new ArrayList<>();
+        double gatewayCpu = 0;
+        long peakRequests = 0;
+        for (int round = 1; round <= ROUNDS; round++) {
+            double cpuBefore = gateway.cpuSeconds();
+            HttpLoad.Result result = load.closedLoop(CONCURRENCY, ROUND, over100);
+            gatewayCpu += gateway.cpuSeconds() - cpuBefore;
+            peakRequests += result.total();
+            peak100.add(result);
+            pg100c64.add(Pgbench.run(db.target(), "bench-", 100, CONCURRENCY, ROUND, scratch));
+            pg100c8.add(Pgbench.run(db.target(), "bench-", 100, POOL, ROUND, scratch));
+            peak1.add(load.closedLoop(CONCURRENCY, ROUND, overHot));
+            pg1c64.add(Pgbench.run(db.target(), "hot-", 1, CONCURRENCY, ROUND, scratch));
+            pg1c8.add(Pgbench.run(db.target(), "hot-", 1, POOL, ROUND, scratch));
+            System.out.printf(Locale.ROOT, "    round %d: 100 keys %s vs pgbench %.0f / %.0f tps; 1 key %s vs pgbench %.0f / %.0f tps%n",
+                              round, Report.rate(peak100.getLast().rate(202)), pg100c64.getLast().tps(),
+                              pg100c8.getLast().tps(), Report.rate(peak1.getLast().rate(202)), pg1c64.getLast().tps(),
+                              pg1c8.getLast().tps());
+        }
+        HttpLoad.Result median100 = median(peak100, r -> r.rate(202));
+        HttpLoad.Result median1 = median(peak1, r -> r.rate(202));
+        peakRow("accepted sends/s, c=64, 100 keys", median100, median(pg100c64, Pgbench.Run::tps),
+                median(pg100c8, Pgbench.Run::tps));
+        peakRow("accepted sends/s, c=64, 1 key", median1, median(pg1c64, Pgbench.Run::tps),
+                median(pg1c8, Pgbench.Run::tps));
+
+        double peak = median100.rate(202);
+        phase(String.format(Locale.ROOT, "half the peak: %,.0f/s offered, %d s to settle, %d s measured", peak / 2,
+                            SETTLE.toSeconds(), MEASURE.toSeconds()));
+        load.openLoop(peak / 2, CONCURRENCY, SETTLE, over100);
+        HttpLoad.Result half = load.openLoop(peak / 2, CONCURRENCY, MEASURE, over100);
+        show(half);
+        report.row(String.format(Locale.ROOT, "/send latency at half the peak (%,.0f/s offered)", peak / 2),
+                   "p99 " + Report.millis(half.percentile(99)) + " (p50 " + Report.millis(half.percentile(50)) + "; "
+                   + half.statusSummary() + ")", "peak " + Report.rate(peak), "", "p99 ≤ 15 ms",
+                   Report.yes(half.percentile(99) <= 15 && half.count(202) == half.total()));
+
+        phase(String.format(Locale.ROOT, "twice the peak: %,.0f/s offered over %d connections, %d s to settle, %d s measured",
+                            peak * 2, OVERLOAD_CONNECTIONS, SETTLE.toSeconds(), MEASURE.toSeconds()));
+        load.openLoop(peak * 2, OVERLOAD_CONNECTIONS, SETTLE, over100);
+        HttpLoad.Result overload = load.openLoop(peak * 2, OVERLOAD_CONNECTIONS, MEASURE, over100);
+        show(overload);
+        long shedOrAccepted = overload.count(202) + overload.count(429) + overload.count(503);
+        report.row(String.format(Locale.ROOT, "2× overload (%,.0f/s offered, %d connections)", peak * 2,
+                                 OVERLOAD_CONNECTIONS),
+                   overload.statusSummary() + "; time-outs (no answer " + HttpLoad.TIMEOUT.toSeconds() + " s after due) "
+                   + overload.timeouts() + "; " + Report.rate(overload.rate(202)) + " accepted, p99 "
+                   + Report.millis(overload.percentile(99)) + ", max " + Report.millis(overload.percentile(100)),
+                   "peak " + Report.rate(peak), Report.ratio(overload.rate(202) / peak) + " of peak accepted",
+                   "only 429/503, no time-outs",
+                   Report.yes(shedOrAccepted == overload.total() && overload.timeouts() == 0 && overload.errors() == 0));
+
+        phase("keys: 1, 100 and " + MANY_KEYS + " keys, c=64, " + MEASURE.toSeconds() + " s each (all warm)");
+        long bcryptBefore = gateway.metric("auth_bcrypt_checks_total");
+        HttpLoad.Result oneKey = load.closedLoop(CONCURRENCY, MEASURE, overHot);
+        show(oneKey);
+        HttpLoad.Result hundredKeys = load.closedLoop(CONCURRENCY, MEASURE, over100);
+        show(hundredKeys);
+        HttpLoad.Result manyKeys = load.closedLoop(CONCURRENCY, MEASURE, overMany);
+        show(manyKeys);
+        long bcrypt = gateway.metric("auth_bcrypt_checks_total") - bcryptBefore;
+        double keysRatio = manyKeys.rate(202) / hundredKeys.rate(202);
+        report.row("send rate by number of keys", "1 key " + Report.rate(oneKey.rate(202)) + "; 100 keys "
+                                                  + Report.rate(hundredKeys.rate(202)) + "; "
+                                                  + String.format(Locale.ROOT, "%,d", MANY_KEYS) + " keys "
+                                                  + Report.rate(manyKeys.rate(202)) + "; bcrypt checks during these "
+                                                  + bcrypt,
+                   "100 keys", Report.ratio(keysRatio) + " (10,000 / 100); "
+                               + Report.ratio(manyKeys.rate(202) / oneKey.rate(202)) + " (10,000 / 1)",
+                   "10,000 keys as fast as 1; no bcrypt for verified keys",
+                   Report.yes(keysRatio >= 0.9 && manyKeys.rate(202) >= oneKey.rate(202) && bcrypt == 0));
+        report.note(String.format(Locale.ROOT, "Gateway CPU per accepted send at the peak: %.0f µs (of the %d cores).",
+                                  gatewayCpu / peakRequests * 1e6, Runtime.getRuntime().availableProcessors()));
+        report.note("All traffic on 1 key is slower than on 100 because every send updates the same usage row "
+                    + "(row lock): pgbench with the same SQL slows down alike.");
+        return gateway.residentBytes();
+    }
+
+    private void peakRow(String measure, HttpLoad.Result gateway, Pgbench.Run c64, Pgbench.Run c8) {
+        double ratio = gateway.rate(202) / Math.max(c64.tps(), c8.tps());
+        report.row(measure,
+                   Report.rate(gateway.rate(202)) + " (p50 " + Report.millis(gateway.percentile(50)) + ", p99 "
+                   + Report.millis(gateway.percentile(99)) + ")",
+                   String.format(Locale.ROOT, "pgbench -c 64: %,.0f tps; -c 8: %,.0f tps", c64.tps(), c8.tps()),
+                   Report.ratio(ratio) + " of the better", "≥ 0.70", Report.yes(ratio >= 0.7));
+    }
+
+    /** Start-to-ready again, delivery into the sink (cold, then sustained), a lone message, and the RSS. */
+    private void deliveryPhases(double readyFresh, long rssAccept) throws Exception {
+        phase("delivery: a fresh start with the default settings");
+        db.sql("TRUNCATE messages, daily_usage");
+        List<String> drainKey = BenchKeys.create(db.target(), "drain-", 1, UNLIMITED);
+        try (GatewayProcess gateway = GatewayProcess.start(settings(db, sink, freePort()),
+                                                           scratch.resolve("gateway-delivery.log"))) {
+            double readyRestart = gateway.readySeconds();
+            double cold = drain("drain-1", "cold, right after the start");
+            double sustained = drain("drain-1", "sustained, warm");
+            report.row("deliveries/s, " + String.format(Locale.ROOT, "%,d", DRAIN) + " queued into the sink",
+                       Report.rate(sustained) + " sustained (the first " + String.format(Locale.ROOT, "%,d", DRAIN)
+                       + " after the start: " + Report.rate(cold) + ")", "", "", "≥ 1,000/s", Report.yes(sustained >= 1000));
+
+            phase("a lone message, accept to 250, 20 times");
+            List<Double> latencies = new ArrayList<>();
+            try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", gateway.port())) {
+                client.exchange(HttpLoad.send(drainKey.getFirst(), MESSAGE));
+                for (int i = 0; i < 20; i++) {
+                    Thread.sleep(250);
+                    long sent = System.nanoTime();
+                    HttpLoad.Response response = client.exchange(HttpLoad.send(drainKey.getFirst(), MESSAGE));
+                    String messageId = "<" + response.body().replaceFirst("^\\{\"id\":\"([^\"]+)\".*$", "$1") + "@bench.example>";
+                    while (sink.firstArrival(messageId) == null) {
+                        Thread.sleep(0, 200_000);
+                    }
+                    latencies.add((sink.firstArrival(messageId) - sent) / 1e6);
+                }
+            }
+            latencies.sort(null);
+            double p50 = latencies.get(latencies.size() / 2);
+            Thread.sleep(500);
+            double recorded = Double.parseDouble(db.queryString(
+                    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at) * 1000) "
+                    + "FROM (SELECT * FROM messages ORDER BY created_at DESC LIMIT 20) m"));
+            System.out.printf(Locale.ROOT, "    request to sink: p50 %.1f ms, max %.1f ms; recorded accept to 250: p50 %.1f ms%n",
+                              p50, latencies.getLast(), recorded);
+            report.row("accept → 250, lone message (20 times, idle)",
+                       "p50 " + Report.millis(p50) + " from the request to the sink (max "
+                       + Report.millis(latencies.getLast()) + "); p50 " + Report.millis(recorded) + " recorded (created_at → sent_at)",
+                       "", "", "p50 ≤ 50 ms", Report.yes(p50 <= 50));
+            long rssEnd = gateway.residentBytes();
+            report.row("server RSS", String.format(Locale.ROOT, "%d MB after the accept phases; %d MB at the end",
+                                                    rssAccept >> 20, rssEnd >> 20), "", "", "≤ 300 MB",
+                       Report.yes(Math.max(rssEnd, rssAccept) <= 300L << 20));
+            report.row("start to ready", String.format(Locale.ROOT, "%.2f s (first start, schema created: %.2f s)",
+                                                        readyRestart, readyFresh), "", "", "≤ 2 s",
+                       Report.yes(Math.max(readyRestart, readyFresh) <= 2));
+        }
+    }
+
+    /** Queues {@link #DRAIN} messages at once and times them out through the sink; returns messages per second. */
+    private double drain(String keyName, String what) throws Exception {
+        long before = db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'");
+        long started = System.nanoTime();
+        db.sql("INSERT INTO messages (id, api_key_id, sender, to_recipients, subject, text_body) "
+               + "SELECT gen_random_uuid(), k.id, 'bench@bench.example', ARRAY['user' || g || '@example.com'], "
+               + "'Drain ' || g, 'Hello from the benchmark' FROM generate_series(1, " + DRAIN + ") g, "
+               + "(SELECT id FROM api_keys WHERE name = '" + keyName + "') k");
+        while (db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") < before + DRAIN) {
+            Thread.sleep(20);
+            if (System.nanoTime() - started > Duration.ofMinutes(5).toNanos()) {
+                throw new IllegalStateException("the drain did not finish in 5 minutes");
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(Locale.ROOT, "    %s: %,d messages sent in %.2f s: %,.0f/s (sink: %,d transactions so far)%n",
+                          what, DRAIN, seconds, DRAIN / seconds, sink.transactions());
+        return DRAIN / seconds;
+    }
+
+    static Map<String, String> settings(TestDatabase db, SmtpSink sink, int port) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("DATABASE_URL", db.url());
+        settings.put("SERVER_PORT", String.valueOf(port));
+        settings.put("SERVER_HOST", "127.0.0.1");
+        settings.put("SMTP_HOST", "127.0.0.1");
+        settings.put("SMTP_PORT", String.valueOf(sink.port()));
+        settings.put("SMTP_STARTTLS", "off");
+        settings.put("SMTP_FROM_ADDRESS", "bench@bench.example");
+        return settings;
+    }
+
+    static IntFunction<byte[]> requests(List<String> keys) {
+        byte[][] prepared = keys.stream().map(k -> HttpLoad.send(k, MESSAGE)).toArray(byte[][]::new);
+        return i -> prepared[Math.floorMod(i, prepared.length)];
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static <T> T median(List<T> runs, ToDoubleFunction<T> by) {
+        List<T> sorted = new ArrayList<>(runs);
+        sorted.sort((a, b) -> Double.compare(by.applyAsDouble(a), by.applyAsDouble(b)));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    static void phase(String what) {
+        System.out.println("- " + what);
+    }
+
+    static void show(HttpLoad.Result result) {
+        System.out.printf(Locale.ROOT, "    %,.0f/s accepted; p50 %.2f ms, p99 %.2f ms; %s%n", result.rate(202),
+                          result.percentile(50), result.percentile(99), result.statusSummary());
+    }
+}

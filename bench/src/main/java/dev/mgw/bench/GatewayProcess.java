@@ -1,0 +1,145 @@
+package dev.mgw.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The gateway as operators run it: {@code java -jar server/target/mail-gateway.jar}, in its own process. */
+final class GatewayProcess implements AutoCloseable {
+    static final Path JAR = Path.of("server", "target", "mail-gateway.jar");
+
+    private final Process process;
+    private final int port;
+    private final double readySeconds;
+
+    private GatewayProcess(Process process, int port, double readySeconds) {
+        this.process = process;
+        this.port = port;
+        this.readySeconds = readySeconds;
+    }
+
+    /** Starts the gateway with these settings (environment names) and waits until /health/ready answers 200. */
+    static GatewayProcess start(Map<String, String> settings, Path log) throws IOException, InterruptedException {
+        int port = Integer.parseInt(settings.get("SERVER_PORT"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String options = System.getenv().getOrDefault("GATEWAY_JAVA_OPTS", "");
+        for (String option : options.split("\\s+")) {
+            if (!option.isBlank()) {
+                command.add(option);
+            }
+        }
+        command.add("-jar");
+        command.add(JAR.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("SMTP_") || name.startsWith("DATABASE_")
+                                                        || name.startsWith("DELIVERY_") || name.equals("MGW_CONFIG"));
+        builder.environment().put("MGW_CONFIG", "");
+        builder.environment().putAll(settings);
+        long started = System.nanoTime();
+        Process process = builder.start();
+        while (!ready(port)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the gateway exited with " + process.exitValue() + "; see " + log);
+            }
+            if (System.nanoTime() - started > Duration.ofSeconds(60).toNanos()) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the gateway did not get ready within 60 s; see " + log);
+            }
+            Thread.sleep(5);
+        }
+        return new GatewayProcess(process, port, (System.nanoTime() - started) / 1e9);
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Seconds from starting the process to the first 200 from /health/ready. */
+    double readySeconds() {
+        return readySeconds;
+    }
+
+    /** Resident set size of the process, in bytes. */
+    long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** CPU time the process has used so far (user and system), in seconds. */
+    double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux)
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
+    /** The value of an unlabelled metric from GET /metrics. */
+    long metric(String name) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                                   .getBytes(StandardCharsets.US_ASCII));
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            for (String line : text.split("\n")) {
+                if (line.startsWith(name + " ")) {
+                    return (long) Double.parseDouble(line.substring(name.length() + 1).strip());
+                }
+            }
+        }
+        throw new IllegalStateException("no metric " + name + " at /metrics");
+    }
+
+    /** SIGKILL: no shutdown of any kind. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, and wait for the orderly stop. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+
+    /** Whether GET /health/ready answers 200 now. */
+    static boolean ready(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] head = in.readNBytes(12);
+            return new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

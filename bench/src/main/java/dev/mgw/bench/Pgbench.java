@@ -1,0 +1,76 @@
+package dev.mgw.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.mgw.core.config.JdbcTarget;
+
+/**
+ * pgbench running the gateway's accept transaction (the message insert, then the conditional
+ * quota upsert, in one transaction) against the same PostgreSQL: the baseline. The SQL is the
+ * gateway's, with literals where the gateway binds parameters: the key id is derived from a
+ * random key number, the message id built time-ordered as the gateway's are, and the key-hash
+ * check compares the column with itself, at the cost of comparing it with a parameter.
+ */
+final class Pgbench {
+    private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+    private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
+
+    /**
+     * The gateway's accept without an Idempotency-Key, statement for statement: BEGIN, the message
+     * insert and the conditional upsert as one statement (two CTEs), COMMIT.
+     */
+    private static final String SCRIPT = """
+            \\set k random(1, %d)
+            BEGIN;
+            WITH msg AS (INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients, bcc_recipients, subject, text_body, html_body, headers, tags, send_at, next_attempt_at, request_id, idempotency_key, request_hash) VALUES (CAST(lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19) AS uuid), CAST(md5('%s' || :k) AS uuid), 'bench@bench.example', NULL, NULL, '{user@example.com}', '{}', '{}', 'Benchmark', 'Hello from the benchmark', NULL, CAST('{}' AS jsonb), CAST('{}' AS jsonb), NULL, COALESCE(NULL, now()), 'pgbench', NULL, NULL) ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), charged AS (INSERT INTO daily_usage AS u (api_key_id, date, count) SELECT k.id, CAST((now() AT TIME ZONE 'UTC') AS date), 1 FROM msg, api_keys k WHERE k.id = CAST(md5('%s' || :k) AS uuid) AND k.is_active AND k.key_hash = k.key_hash AND 1 <= k.daily_limit ON CONFLICT (api_key_id, date) DO UPDATE SET count = u.count + EXCLUDED.count WHERE u.count + EXCLUDED.count <= (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id) RETURNING u.count AS used, (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id) AS daily_limit) SELECT msg.id, charged.used, charged.daily_limit FROM msg LEFT JOIN charged ON true;
+            COMMIT;
+            """;
+
+    record Run(double tps, double latencyMillis) {
+    }
+
+    /** {@code pgbench --version}'s number, for the report. */
+    static String version() throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("pgbench", "--version").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        process.waitFor();
+        return output.replaceFirst("^.*?([0-9][0-9.]*).*$", "$1");
+    }
+
+    /** Runs the transaction over keys named {@code prefix + 1..keys} with this many clients. */
+    static Run run(JdbcTarget target, String keyPrefix, int keys, int clients, Duration duration, Path scratch)
+            throws IOException, InterruptedException {
+        Path script = scratch.resolve("pgbench-" + keyPrefix + keys + ".sql");
+        Files.writeString(script, SCRIPT.formatted(keys, keyPrefix, keyPrefix));
+        String hostPort = target.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
+        String database = target.jdbcUrl().replaceFirst("^jdbc:postgresql://[^/]+/([^?]+).*$", "$1");
+        ProcessBuilder builder = new ProcessBuilder(List.of("pgbench", "-n", "-M", "prepared",
+                                                            "-c", String.valueOf(clients), "-j", "2",
+                                                            "-T", String.valueOf(duration.toSeconds()),
+                                                            "-f", script.toString(),
+                                                            "-h", hostPort.substring(0, hostPort.lastIndexOf(':')),
+                                                            "-p", hostPort.substring(hostPort.lastIndexOf(':') + 1),
+                                                            "-U", target.user(), database))
+                .redirectErrorStream(true);
+        if (!target.password().isEmpty()) {
+            builder.environment().put("PGPASSWORD", target.password().reveal());
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        Matcher tps = TPS.matcher(output);
+        Matcher latency = LATENCY.matcher(output);
+        if (process.exitValue() != 0 || !tps.find() || !latency.find()) {
+            throw new IllegalStateException("pgbench failed: " + output);
+        }
+        return new Run(Double.parseDouble(tps.group(1)), Double.parseDouble(latency.group(1)));
+    }
+}

@@ -1,0 +1,172 @@
+package dev.mgw.bench;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A loopback SMTP server that takes every message and keeps only what the measurements need:
+ * each Message-ID, how often it arrived and when it first did. It speaks enough SMTP for Angus
+ * Mail (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and costs next to nothing, so the gateway is
+ * what gets measured. It can go down (refusing connections) and come back.
+ */
+final class SmtpSink implements AutoCloseable {
+    private final ServerSocket listener;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> received = new ConcurrentHashMap<>();
+    private final Map<String, Long> firstArrivalNanos = new ConcurrentHashMap<>();
+    private final AtomicLong transactions = new AtomicLong();
+    private volatile boolean down;
+
+    SmtpSink() throws IOException {
+        listener = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("smtp-sink").start(this::acceptLoop);
+    }
+
+    int port() {
+        return listener.getLocalPort();
+    }
+
+    /** Every message taken: Message-ID → how many times. */
+    Map<String, Integer> received() {
+        return received;
+    }
+
+    /** When (System.nanoTime) a message first arrived. */
+    Long firstArrival(String messageId) {
+        return firstArrivalNanos.get(messageId);
+    }
+
+    long transactions() {
+        return transactions.get();
+    }
+
+    /** Refuses new connections and drops open ones, as a relay that went away. */
+    void goDown() {
+        down = true;
+        for (Socket socket : connections) {
+            closeQuietly(socket);
+        }
+    }
+
+    void comeBack() {
+        down = false;
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket socket = listener.accept();
+                if (down) {
+                    socket.setSoLinger(true, 0);
+                    socket.close();
+                    continue;
+                }
+                connections.add(socket);
+                Thread.ofVirtual().start(() -> serve(socket));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket; InputStream in = new BufferedInputStream(socket.getInputStream(), 16384);
+             OutputStream out = socket.getOutputStream()) {
+            socket.setTcpNoDelay(true);
+            reply(out, "220 sink ESMTP ready");
+            String line;
+            while ((line = readLine(in)) != null) {
+                String command = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
+                switch (command) {
+                    case "EHLO" -> reply(out, "250-sink\r\n250-8BITMIME\r\n250 SIZE 10485760");
+                    case "HELO", "MAIL", "RCPT", "RSET", "NOOP" -> reply(out, "250 OK");
+                    case "DATA" -> {
+                        reply(out, "354 go ahead");
+                        String messageId = readData(in);
+                        if (messageId != null) {
+                            received.merge(messageId, 1, Integer::sum);
+                            firstArrivalNanos.putIfAbsent(messageId, System.nanoTime());
+                        }
+                        transactions.incrementAndGet();
+                        reply(out, "250 2.0.0 OK queued");
+                    }
+                    case "QUIT" -> {
+                        reply(out, "221 bye");
+                        return;
+                    }
+                    default -> reply(out, "502 5.5.2 command not recognized");
+                }
+            }
+        } catch (IOException e) {
+            // the client went away or the sink went down
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    /** Reads a message up to the lone dot; returns its Message-ID. */
+    private static String readData(InputStream in) throws IOException {
+        String messageId = null;
+        boolean headers = true;
+        String line;
+        while ((line = readLine(in)) != null) {
+            if (line.equals(".")) {
+                return messageId;
+            }
+            if (headers) {
+                if (line.isEmpty()) {
+                    headers = false;
+                } else if (messageId == null && line.regionMatches(true, 0, "Message-ID:", 0, 11)) {
+                    messageId = line.substring(11).strip();
+                }
+            }
+        }
+        throw new IOException("connection closed in DATA");
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int n = line.size();
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, n > 0 && bytes[n - 1] == '\r' ? n - 1 : n, StandardCharsets.ISO_8859_1);
+            }
+            line.write(c);
+        }
+        return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        goDown();
+        listener.close();
+    }
+}
