@@ -36,6 +36,7 @@ public final class Gateway implements AutoCloseable {
     private final List<String> changeSetIds;
     private final ApiKeys keys;
     private final Authenticator authenticator;
+    private final Admission admission;
     private final ApiService api;
     private final Delivery delivery;
     private final GatewayMetrics metrics;
@@ -71,7 +72,8 @@ public final class Gateway implements AutoCloseable {
         metrics.queueDepth(queue::depth);
         metrics.pool(database);
         Quota quota = new Quota(database);
-        this.api = new ApiService(new Admission(database),
+        this.admission = new Admission(database);
+        this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
                                                         config.allowDomains(), clock),
@@ -164,6 +166,7 @@ public final class Gateway implements AutoCloseable {
         stopping = true;
         delivery.stop(SHUTDOWN_GRACE);
         authenticator.close();
+        admission.close();
         metrics.close();
         database.close();
     }

@@ -8,19 +8,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 
-/** A plain HTTP/1.1 client for the gateway's API in tests. */
+/**
+ * A plain HTTP/1.1 client for the gateway's API in tests. It keeps the JDK's default (platform
+ * thread) executor: clients are outside the server, and virtual ones would crowd its scheduler.
+ */
 public final class ApiClient {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
     public ApiClient(URI base) {

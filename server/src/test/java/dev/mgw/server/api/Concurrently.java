@@ -8,7 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 
-/** Runs n calls at once (released together) and collects their results. */
+/**
+ * Runs n calls at once (released together) and collects their results. The callers are platform
+ * threads, as clients are outside the server: virtual ones would crowd the server's scheduler.
+ */
 final class Concurrently {
     private Concurrently() {
     }
@@ -16,7 +19,7 @@ final class Concurrently {
     static <T> List<T> run(int n, IntFunction<T> call) {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<T>> futures = new ArrayList<>();
-        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService executor = Executors.newFixedThreadPool(n)) {
             for (int i = 0; i < n; i++) {
                 int index = i;
                 futures.add(executor.submit(() -> {
