@@ -1,7 +1,7 @@
 # mail-gateway image: built with Maven on JDK 25, run on a slim JRE 25 as UID 1000.
 #   docker build -t mail-gateway .
 #   docker run -p 8000:8000 -e DATABASE_URL=postgresql://user:pass@db:5432/mailgateway mail-gateway
-#   docker run --rm -e DATABASE_URL=... mail-gateway mgw keys list
+#   docker run --rm --entrypoint mgw -e DATABASE_URL=... mail-gateway keys list
 
 FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src

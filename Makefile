@@ -17,7 +17,7 @@ RUN_DATABASE := mailgateway
 GATEWAY_JAVA_OPTS ?= -Xmx256m -XX:+ExitOnOutOfMemoryError
 export GATEWAY_JAVA_OPTS
 
-.PHONY: help build run test seed up down logs migrate bench clean docker-check
+.PHONY: help build run test seed up down logs migrate bench drill clean docker-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,11 +47,17 @@ seed: migrate ## create the development key sk_test_default_key_123 (limit 15)
 	$(MGW) keys create --name default --limit 15 --key sk_test_default_key_123
 
 BENCH_CP := bench/target/classes:bench/target/libs/*
+BENCH_JAVA := MGW_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mgw_test java -cp '$(BENCH_CP)'
 
 bench: build ## measure SPEC §9 against same-run baselines; writes bench/results/ (about 9 min)
 	@scripts/ensure-postgres.sh
 	@scripts/ensure-database.sh mgw_test
-	MGW_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mgw_test java -cp '$(BENCH_CP)' dev.mgw.bench.Bench
+	$(BENCH_JAVA) dev.mgw.bench.Bench
+
+drill: build ## kill -9, relay down, database gone, two gateways (DRILLS="kill relay database two"); about 6 min
+	@scripts/ensure-postgres.sh
+	@scripts/ensure-database.sh mgw_test
+	$(BENCH_JAVA) dev.mgw.bench.Drill $(DRILLS)
 
 docker-check:
 	@docker info >/dev/null 2>&1 || { echo "this target needs a running Docker engine (docker compose); none is reachable here" >&2; exit 1; }

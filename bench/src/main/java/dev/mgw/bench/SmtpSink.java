@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -17,15 +19,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback SMTP server that takes every message and keeps only what the measurements need:
- * each Message-ID, how often it arrived and when it first did. It speaks enough SMTP for Angus
+ * each Message-ID and when (System.nanoTime) it arrived, every time it did. It speaks enough SMTP for Angus
  * Mail (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and costs next to nothing, so the gateway is
  * what gets measured. It can go down (refusing connections) and come back.
  */
 final class SmtpSink implements AutoCloseable {
     private final ServerSocket listener;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private final Map<String, Integer> received = new ConcurrentHashMap<>();
-    private final Map<String, Long> firstArrivalNanos = new ConcurrentHashMap<>();
+    private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
     private final AtomicLong transactions = new AtomicLong();
     private volatile boolean down;
 
@@ -38,14 +39,21 @@ final class SmtpSink implements AutoCloseable {
         return listener.getLocalPort();
     }
 
-    /** Every message taken: Message-ID → how many times. */
-    Map<String, Integer> received() {
-        return received;
+    /** When (System.nanoTime) a message first arrived, or null. */
+    Long firstArrival(String messageId) {
+        List<Long> times = arrivals(messageId);
+        return times.isEmpty() ? null : times.getFirst();
     }
 
-    /** When (System.nanoTime) a message first arrived. */
-    Long firstArrival(String messageId) {
-        return firstArrivalNanos.get(messageId);
+    /** When (System.nanoTime) a message arrived, each time it did, in order; empty if never. */
+    List<Long> arrivals(String messageId) {
+        List<Long> times = arrivals.get(messageId);
+        if (times == null) {
+            return List.of();
+        }
+        synchronized (times) {
+            return List.copyOf(times);
+        }
     }
 
     long transactions() {
@@ -96,8 +104,11 @@ final class SmtpSink implements AutoCloseable {
                         reply(out, "354 go ahead");
                         String messageId = readData(in);
                         if (messageId != null) {
-                            received.merge(messageId, 1, Integer::sum);
-                            firstArrivalNanos.putIfAbsent(messageId, System.nanoTime());
+                            long now = System.nanoTime();
+                            List<Long> times = arrivals.computeIfAbsent(messageId, id -> new ArrayList<>(1));
+                            synchronized (times) {
+                                times.add(now);
+                            }
                         }
                         transactions.incrementAndGet();
                         reply(out, "250 2.0.0 OK queued");
