@@ -24,32 +24,39 @@ import jakarta.json.JsonWriter;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * The durable accept: in one transaction, insert the message, then charge the quota with one
- * conditional upsert as the last statement before COMMIT (so the key's usage row is locked
- * only for the commit itself). Nothing charged means nothing stored: the transaction rolls back.
- * Without an Idempotency-Key the insert and the upsert travel as one statement (two CTEs, the
- * upsert reading the insert's row); with one, as two, so that a key already used can be looked
- * at between them. A result other than {@link Acceptance.Accepted} committed nothing.
+ * The durable accept: the message is stored exactly when the quota's conditional upsert charged
+ * it, in one transaction. Without an Idempotency-Key (the common case) that is one statement in
+ * its own transaction: the charge, and the insert reading the charge's row (two CTEs), so that
+ * nothing is stored when nothing was charged, and the key's usage row is locked only while that
+ * statement runs and commits, never across a round trip to the gateway (one hot key would wait
+ * for it). With a key, the insert comes first, so that a key already used can be looked at, and
+ * the charge last before COMMIT; nothing charged rolls back. A result other than
+ * {@link Acceptance.Accepted} stored and charged nothing.
  */
 public final class Outbox {
-    /** Positional parameters, in column order (send_at twice): this runs on every send. */
-    private static final String INSERT_MESSAGE = """
+    private static final String MESSAGE_COLUMNS = """
             INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients,
                                   bcc_recipients, subject, text_body, html_body, headers, tags, send_at,
                                   next_attempt_at, request_id, idempotency_key, request_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?)
+            """;
+    /** Positional parameters, in column order (send_at twice): this runs on every send. */
+    private static final String MESSAGE_VALUES =
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?";
+    private static final String INSERT_MESSAGE = MESSAGE_COLUMNS + "VALUES (" + MESSAGE_VALUES + """
+            )
             ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """;
     /**
-     * The insert and the charge as one statement: the charge CTE reads the insert's row, so it
-     * runs after it and charges nothing if nothing was inserted. The transaction rolls back when
-     * the charge returned nothing. Parameters: the insert's, then the upsert's.
+     * The charge and the insert as one statement, run on its own (autocommit): the insert selects
+     * from the charge's row, so a refused charge stores nothing and no row comes back.
+     * Parameters: the upsert's, then the insert's.
      */
-    private static final String INSERT_AND_CHARGE = "WITH msg AS (" + INSERT_MESSAGE + "), charged AS ("
-                                                    + Quota.UPSERT_AFTER_INSERT + ") "
+    private static final String CHARGE_AND_INSERT = "WITH charged AS (" + Quota.UPSERT + "), msg AS ("
+                                                    + MESSAGE_COLUMNS + "SELECT " + MESSAGE_VALUES
+                                                    + " FROM charged RETURNING id) "
                                                     + "SELECT msg.id, charged.used, charged.daily_limit "
-                                                    + "FROM msg LEFT JOIN charged ON true";
+                                                    + "FROM charged LEFT JOIN msg ON true";
     private static final String FIND_IDEMPOTENT = """
             SELECT id, request_hash, accept_remaining, created_at > now() - interval '24 hours' AS fresh
               FROM messages
@@ -74,11 +81,11 @@ public final class Outbox {
     private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
+        if (submission.idempotency().isEmpty()) {
+            return chargeAndInsert(id, submission, day);
+        }
         DbTransaction tx = database.client().transaction();
         try {
-            if (submission.idempotency().isEmpty()) {
-                return insertAndCharge(tx, id, submission, day);
-            }
             Optional<UUID> inserted = insert(tx, id, submission);
             if (inserted.isEmpty()) {
                 Optional<Acceptance> earlier = earlierAcceptance(tx, submission);
@@ -104,21 +111,20 @@ public final class Outbox {
         }
     }
 
-    /** The common case, without an Idempotency-Key: one statement and the commit. */
-    private Acceptance insertAndCharge(DbTransaction tx, UUID id, Submission submission, LocalDate day) {
+    /** The common case, without an Idempotency-Key: one statement, committed on its own. */
+    private Acceptance chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
-        Optional<Charge> charge = Quota.chargeParameters(insertParameters(tx.createNamedGet("insert-and-charge",
-                                                                                            INSERT_AND_CHARGE),
-                                                                          id, submission),
-                                                         submission.keyId(), submission.keyHash(), day, recipients)
-                .execute()
-                .flatMap(Quota::charged);
-        if (charge.isEmpty()) {
-            tx.rollback();
+        Optional<DbRow> row = insertParameters(Quota.chargeParameters(
+                database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT),
+                submission.keyId(), submission.keyHash(), day, recipients), id, submission)
+                .execute();
+        if (row.isEmpty()) {
             return refused(submission, day, recipients);
         }
-        tx.commit();
-        return new Acceptance.Accepted(id, charge.get());
+        if (Rows.optionalString(row.get(), "id").isEmpty()) {
+            throw new IllegalStateException("charged without storing message " + id);
+        }
+        return new Acceptance.Accepted(id, Quota.charged(row.get()).orElseThrow());
     }
 
     /** Why nothing was charged: the limit, or the key is no longer what the caller proved. */

@@ -19,30 +19,23 @@ import io.helidon.dbclient.DbStatementGet;
  */
 public final class Quota {
     /**
-     * Parameters: day, recipients, key id, key hash, recipients (positional: this runs on every
-     * send). {@code %s} is room for another FROM item that must yield a row for anything to be
-     * charged (see {@link #UPSERT_AFTER_INSERT}).
+     * The charge. Parameters: day, recipients, key id, key hash, recipients (positional: this
+     * runs on every send).
      */
-    private static final String UPSERT_TEMPLATE = """
+    public static final String UPSERT = """
             INSERT INTO daily_usage AS u (api_key_id, date, count)
             SELECT k.id, ?, ?
-              FROM %sapi_keys k
+              FROM api_keys k
              WHERE k.id = ? AND k.is_active AND k.key_hash = ? AND ? <= k.daily_limit
             ON CONFLICT (api_key_id, date) DO UPDATE SET count = u.count + EXCLUDED.count
              WHERE u.count + EXCLUDED.count <= (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id)
             RETURNING u.count AS used, (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id) AS daily_limit
             """;
     /**
-     * The upsert as the second part of one statement whose first part, a CTE named {@code msg},
-     * inserts the message: it charges only if that insert returned a row, so the insert comes
-     * first and the charge last, as in two statements, in one round trip less.
-     */
-    public static final String UPSERT_AFTER_INSERT = UPSERT_TEMPLATE.formatted("msg, ");
-    /**
      * The charge, also recording on the message what remained: what an idempotent replay
      * answers. Parameters: those of the upsert, then the message id.
      */
-    private static final String CHARGE_AND_RECORD = "WITH charged AS (" + UPSERT_TEMPLATE.formatted("") + """
+    private static final String CHARGE_AND_RECORD = "WITH charged AS (" + UPSERT + """
             )
             UPDATE messages SET accept_remaining = charged.daily_limit - charged.used
               FROM charged

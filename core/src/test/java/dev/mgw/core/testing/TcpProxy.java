@@ -104,6 +104,12 @@ public final class TcpProxy implements AutoCloseable {
         }
         sockets.add(client);
         sockets.add(upstream);
+        if (cut || stalled) {
+            // cut or stalled while this connection was being made: cut() may have missed it
+            reset(client);
+            reset(upstream);
+            return;
+        }
         Thread.ofVirtual().start(() -> pipe(client, upstream));
         Thread.ofVirtual().start(() -> pipe(upstream, client));
     }
