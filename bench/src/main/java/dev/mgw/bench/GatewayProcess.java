@@ -91,20 +91,28 @@ final class GatewayProcess implements AutoCloseable {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
-    /** The value of an unlabelled metric from GET /metrics. */
-    long metric(String name) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                                                   .getBytes(StandardCharsets.US_ASCII));
-            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            for (String line : text.split("\n")) {
-                if (line.startsWith(name + " ")) {
-                    return (long) Double.parseDouble(line.substring(name.length() + 1).strip());
+    /**
+     * The value of an unlabelled metric from GET /metrics. Right after an overload the gateway
+     * may still be working off its queue: a few tries, a few seconds apart.
+     */
+    long metric(String name) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", port)) {
+                String text = client.exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                      .getBytes(StandardCharsets.US_ASCII)).body();
+                for (String line : text.split("\n")) {
+                    if (line.startsWith(name + " ")) {
+                        return (long) Double.parseDouble(line.substring(name.length() + 1).strip());
+                    }
                 }
+                throw new IllegalStateException("no metric " + name + " at /metrics");
+            } catch (IOException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                Thread.sleep(3000);
             }
         }
-        throw new IllegalStateException("no metric " + name + " at /metrics");
     }
 
     /** SIGKILL: no shutdown of any kind. */
