@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,11 +101,11 @@ public final class Drill {
         }
 
         Set<String> accepted = senders.accepted();
-        long stored = stored("kill");
         long charged = db.queryLong("SELECT sum(count) FROM daily_usage WHERE api_key_id = " + keyId("kill"));
         List<String> ids = ids("kill");
-        long lost = accepted.stream().filter(id -> sink.arrivals(messageId(id)).isEmpty()).count();
-        long lostStored = ids.stream().filter(id -> sink.arrivals(messageId(id)).isEmpty()).count();
+        long stored = ids.size();
+        long lost = undelivered(accepted);
+        long lostStored = undelivered(ids);
         int duplicates = 0;
         int explained = 0;
         long longestInFlight = 0;
@@ -165,7 +166,7 @@ public final class Drill {
         }
         double drained = (System.nanoTime() - backAt) / 1e9;
         Set<String> accepted = senders.accepted();
-        long lost = accepted.stream().filter(id -> sink.arrivals(messageId(id)).isEmpty()).count();
+        long lost = undelivered(accepted);
         long failed = db.queryLong("SELECT count(*) FROM messages WHERE status = 'failed' AND api_key_id = " + keyId("relay"));
         long retried = db.queryLong("SELECT count(*) FROM messages WHERE attempts > 1 AND api_key_id = " + keyId("relay"));
         long mostAttempts = db.queryLong("SELECT max(attempts) FROM messages WHERE api_key_id = " + keyId("relay"));
@@ -225,7 +226,7 @@ public final class Drill {
                 senders.close();
                 awaitDelivered("database");
             }
-            long lost = senders.accepted().stream().filter(id -> sink.arrivals(messageId(id)).isEmpty()).count();
+            long lost = undelivered(senders.accepted());
             Map<Integer, Long> all = senders.statuses();
             boolean no5xx = all.keySet().stream().noneMatch(s -> s >= 500 && s != 503);
             report.row("the database unreachable for " + DATABASE_DOWN.toSeconds() + " s, twice",
@@ -261,8 +262,8 @@ public final class Drill {
             System.out.printf(Locale.ROOT, "    %s; %,d accepted through the first gateway%n", statuses, viaFirst);
         }
         long charged = db.queryLong("SELECT sum(count) FROM daily_usage WHERE api_key_id = " + keyId("two"));
-        long stored = stored("two");
         List<String> ids = ids("two");
+        long stored = ids.size();
         long once = ids.stream().filter(id -> sink.arrivals(messageId(id)).size() == 1).count();
         long twice = ids.stream().filter(id -> sink.arrivals(messageId(id)).size() > 1).count();
         report.row("two gateways on one database",
@@ -286,10 +287,6 @@ public final class Drill {
         return "(SELECT id FROM api_keys WHERE name = 'drill-" + name + "1')";
     }
 
-    private long stored(String name) {
-        return db.queryLong("SELECT count(*) FROM messages WHERE api_key_id = " + keyId(name));
-    }
-
     private List<String> ids(String name) {
         return db.query("SELECT id FROM messages WHERE api_key_id = " + keyId(name), rs -> {
             List<String> ids = new ArrayList<>();
@@ -310,6 +307,11 @@ public final class Drill {
                 throw new IllegalStateException(db.queryLong(pending) + " messages still undelivered after 5 minutes");
             }
         }
+    }
+
+    /** How many of these message ids never reached the sink. */
+    private long undelivered(Collection<String> ids) {
+        return ids.stream().filter(id -> sink.arrivals(messageId(id)).isEmpty()).count();
     }
 
     private static String messageId(String id) {
