@@ -92,8 +92,9 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /**
-     * The value of an unlabelled metric from GET /metrics. Right after an overload the gateway
-     * may still be working off its queue: a few tries, a few seconds apart.
+     * The value of a metric with one series from GET /metrics ({@code name 1.0} or, with Helidon's
+     * scope label, {@code name{scope="application",} 1.0}). Right after an overload the gateway may
+     * still be working off its queue: a few tries, a few seconds apart.
      */
     long metric(String name) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
@@ -101,8 +102,8 @@ final class GatewayProcess implements AutoCloseable {
                 String text = client.exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
                                                       .getBytes(StandardCharsets.US_ASCII)).body();
                 for (String line : text.split("\n")) {
-                    if (line.startsWith(name + " ")) {
-                        return (long) Double.parseDouble(line.substring(name.length() + 1).strip());
+                    if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                     }
                 }
                 throw new IllegalStateException("no metric " + name + " at /metrics");
