@@ -5,10 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import dev.mgw.core.config.JdbcTarget;
 
@@ -43,32 +46,73 @@ final class Pgbench {
         return output.replaceFirst("^.*?([0-9][0-9.]*).*$", "$1");
     }
 
-    /** Runs the transaction over keys named {@code prefix + 1..keys} with this many clients. */
+    /** Runs the transaction over keys named {@code prefix + 1..keys} with this many clients, as fast as it can. */
     static Run run(JdbcTarget target, String keyPrefix, int keys, int clients, Duration duration, Path scratch)
             throws IOException, InterruptedException {
+        String output = pgbench(target, keyPrefix, keys, clients, duration, scratch, List.of());
+        Matcher tps = TPS.matcher(output);
+        Matcher latency = LATENCY.matcher(output);
+        if (!tps.find() || !latency.find()) {
+            throw new IllegalStateException("pgbench printed no rate: " + output);
+        }
+        return new Run(Double.parseDouble(tps.group(1)), Double.parseDouble(latency.group(1)));
+    }
+
+    /** Latency percentiles in milliseconds at a fixed rate, as the gateway's open loop measures them. */
+    record Latency(double p50, double p99) {
+    }
+
+    /**
+     * Runs the transaction at a fixed rate ({@code -R}) and reads every transaction's latency from
+     * pgbench's log, which counts from the time it was due, as the gateway's open-loop load does.
+     */
+    static Latency atRate(JdbcTarget target, String keyPrefix, int keys, int clients, double rate, Duration duration,
+                          Path scratch) throws IOException, InterruptedException {
+        Path logs = Files.createTempDirectory(scratch, "pgbench-log");
+        pgbench(target, keyPrefix, keys, clients, duration, scratch,
+                List.of("-R", String.valueOf(Math.round(rate)), "-l", "--log-prefix", logs.resolve("tx").toString()));
+        List<Long> micros = new ArrayList<>();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path file : files.toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    // client_id transaction_no time script_no time_epoch time_us [schedule_lag]
+                    micros.add(Long.parseLong(line.split(" ")[2]));
+                }
+            }
+        }
+        if (micros.isEmpty()) {
+            throw new IllegalStateException("pgbench logged no transactions in " + logs);
+        }
+        Collections.sort(micros);
+        return new Latency(micros.get((int) (micros.size() * 0.50)) / 1000.0,
+                           micros.get(Math.min(micros.size() - 1, (int) (micros.size() * 0.99))) / 1000.0);
+    }
+
+    private static String pgbench(JdbcTarget target, String keyPrefix, int keys, int clients, Duration duration,
+                                  Path scratch, List<String> extra) throws IOException, InterruptedException {
         Path script = scratch.resolve("pgbench-" + keyPrefix + keys + ".sql");
         Files.writeString(script, SCRIPT.formatted(keys, keyPrefix, keyPrefix));
         String hostPort = target.jdbcUrl().replaceFirst("^jdbc:postgresql://([^/]+)/.*$", "$1");
         String database = target.jdbcUrl().replaceFirst("^jdbc:postgresql://[^/]+/([^?]+).*$", "$1");
-        ProcessBuilder builder = new ProcessBuilder(List.of("pgbench", "-n", "-M", "prepared",
-                                                            "-c", String.valueOf(clients), "-j", "2",
-                                                            "-T", String.valueOf(duration.toSeconds()),
-                                                            "-f", script.toString(),
-                                                            "-h", hostPort.substring(0, hostPort.lastIndexOf(':')),
-                                                            "-p", hostPort.substring(hostPort.lastIndexOf(':') + 1),
-                                                            "-U", target.user(), database))
-                .redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of("pgbench", "-n", "-M", "prepared",
+                                                       "-c", String.valueOf(clients), "-j", "2",
+                                                       "-T", String.valueOf(duration.toSeconds()),
+                                                       "-f", script.toString(),
+                                                       "-h", hostPort.substring(0, hostPort.lastIndexOf(':')),
+                                                       "-p", hostPort.substring(hostPort.lastIndexOf(':') + 1),
+                                                       "-U", target.user()));
+        command.addAll(extra);
+        command.add(database);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (!target.password().isEmpty()) {
             builder.environment().put("PGPASSWORD", target.password().reveal());
         }
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS);
-        Matcher tps = TPS.matcher(output);
-        Matcher latency = LATENCY.matcher(output);
-        if (process.exitValue() != 0 || !tps.find() || !latency.find()) {
+        if (process.exitValue() != 0) {
             throw new IllegalStateException("pgbench failed: " + output);
         }
-        return new Run(Double.parseDouble(tps.group(1)), Double.parseDouble(latency.group(1)));
+        return output;
     }
 }
