@@ -33,6 +33,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD wget -q -O /dev/null http://127.0.0.1:8000/health/live || exit 1
 STOPSIGNAL SIGTERM
-# the JVM options of GATEWAY_JAVA_OPTS in the Makefile: the heap cap keeps the process under 300 MB;
-# the class data archive is written when the container's first run exits and used on its restarts
-ENTRYPOINT ["java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/tmp/mail-gateway.jsa", "-jar", "/app/mail-gateway.jar"]
+# the JVM options of GATEWAY_JAVA_OPTS in the Makefile: heap cap and G1 mark stack keep the process
+# under 300 MB; the class data archive is written when the container's first run exits and used on
+# its restarts
+ENTRYPOINT ["java", "-Xmx160m", "-XX:MarkStackSize=64k", "-XX:+ExitOnOutOfMemoryError", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/tmp/mail-gateway.jsa", "-jar", "/app/mail-gateway.jar"]
