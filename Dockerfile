@@ -36,4 +36,4 @@ STOPSIGNAL SIGTERM
 # the JVM options of GATEWAY_JAVA_OPTS in the Makefile: heap cap and G1 mark stack keep the process
 # under 300 MB; the class data archive is written when the container's first run exits and used on
 # its restarts
-ENTRYPOINT ["java", "-Xmx160m", "-XX:MarkStackSize=64k", "-XX:+ExitOnOutOfMemoryError", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/tmp/mail-gateway.jsa", "-jar", "/app/mail-gateway.jar"]
+ENTRYPOINT ["java", "-Xmx128m", "-XX:MarkStackSize=64k", "-XX:+ExitOnOutOfMemoryError", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/tmp/mail-gateway.jsa", "-jar", "/app/mail-gateway.jar"]

@@ -17,7 +17,7 @@ RUN_DATABASE := mailgateway
 # needs more) keep the process under 300 MB resident under overload (live data is about 15 MB,
 # G1 otherwise commits 256 MB of heap and 43 MB of its own); a class data archive, written when
 # the first run exits and rewritten when the jar changes, cuts the start to ready by a quarter.
-GATEWAY_JAVA_OPTS ?= -Xmx160m -XX:MarkStackSize=64k -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$(CURDIR)/server/target/mail-gateway.jsa
+GATEWAY_JAVA_OPTS ?= -Xmx128m -XX:MarkStackSize=64k -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$(CURDIR)/server/target/mail-gateway.jsa
 export GATEWAY_JAVA_OPTS
 
 .PHONY: help build run test seed up down logs migrate bench drill clean docker-check
