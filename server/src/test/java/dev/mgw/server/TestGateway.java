@@ -114,6 +114,18 @@ public final class TestGateway implements AutoCloseable {
         return db;
     }
 
+    /** Recipients charged to the key with this name, over all its days. */
+    public long charged(String keyName) {
+        return db.queryLong("SELECT COALESCE(sum(u.count), 0) FROM daily_usage u JOIN api_keys k "
+                            + "ON k.id = u.api_key_id WHERE k.name = '" + keyName + "'");
+    }
+
+    /** Messages stored for the key with this name. */
+    public long stored(String keyName) {
+        return db.queryLong("SELECT count(*) FROM messages m JOIN api_keys k ON k.id = m.api_key_id "
+                            + "WHERE k.name = '" + keyName + "'");
+    }
+
     /** Cuts and restores the gateway's way to the database (PostgreSQL itself keeps running). */
     public TcpProxy databaseProxy() {
         return databaseProxy;

@@ -43,9 +43,8 @@ class IdempotencyIT extends GatewayServerTest {
         assertEquals("true", again.header("Idempotent-Replayed"));
         assertEquals(first.body(), again.body(), "the original 202 body");
         assertEquals(first.header("Location"), again.header("Location"));
-        assertEquals(1, count("replay"));
-        assertEquals(1, gw.db().queryLong("SELECT count FROM daily_usage u JOIN api_keys k ON k.id = u.api_key_id "
-                                          + "WHERE k.name = 'replay'"));
+        assertEquals(1, gw.stored("replay"));
+        assertEquals(1, gw.charged("replay"));
     }
 
     @Test
@@ -66,7 +65,7 @@ class IdempotencyIT extends GatewayServerTest {
         assertAccepted(api.send(key, json(valid()), "Idempotency-Key", "k-1"));
         assertProblem(api.send(key, json(valid().add("subject", "Other")), "Idempotency-Key", "k-1"),
                       422, "idempotency-key-reused");
-        assertEquals(1, count("mismatch"));
+        assertEquals(1, gw.stored("mismatch"));
     }
 
     @Test
@@ -78,9 +77,8 @@ class IdempotencyIT extends GatewayServerTest {
                      responses::toString);
         assertEquals(1, responses.stream().map(r -> r.json().getString("id")).distinct().count());
         assertEquals(19, responses.stream().filter(r -> "true".equals(r.header("Idempotent-Replayed"))).count());
-        assertEquals(1, count("concurrent"));
-        assertEquals(1, gw.db().queryLong("SELECT count FROM daily_usage u JOIN api_keys k ON k.id = u.api_key_id "
-                                          + "WHERE k.name = 'concurrent'"));
+        assertEquals(1, gw.stored("concurrent"));
+        assertEquals(1, gw.charged("concurrent"));
     }
 
     @Test
@@ -104,7 +102,7 @@ class IdempotencyIT extends GatewayServerTest {
         assertAccepted(later);
         assertNull(later.header("Idempotent-Replayed"));
         assertNotEquals(first.json().getString("id"), later.json().getString("id"));
-        assertEquals(2, count("expiring"));
+        assertEquals(2, gw.stored("expiring"));
     }
 
     @Test
@@ -116,10 +114,5 @@ class IdempotencyIT extends GatewayServerTest {
         ApiClient.Response retried = api.send(key, json(valid()), "Idempotency-Key", "try");
         assertAccepted(retried);
         assertNull(retried.header("Idempotent-Replayed"));
-    }
-
-    private static long count(String keyName) {
-        return gw.db().queryLong("SELECT count(*) FROM messages m JOIN api_keys k ON k.id = m.api_key_id "
-                                 + "WHERE k.name = '" + keyName + "'");
     }
 }

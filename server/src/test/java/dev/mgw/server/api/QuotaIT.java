@@ -47,20 +47,20 @@ class QuotaIT extends GatewayServerTest {
         String key = gw.key("burst-1", 15);
         Map<Integer, Long> statuses = burst(key, 100, 1);
         assertEquals(Map.of(202, 15L, 429, 85L), statuses);
-        assertEquals(15, usage("burst-1"));
-        assertEquals(15, messages("burst-1"));
+        assertEquals(15, gw.charged("burst-1"));
+        assertEquals(15, gw.stored("burst-1"));
     }
 
     @Test
     void hundredConcurrentSendsWithThreeRecipientsEach() {
         String key = gw.key("burst-3", 45);
         assertEquals(Map.of(202, 15L, 429, 85L), burst(key, 100, 3));
-        assertEquals(45, usage("burst-3"));
-        assertEquals(15, messages("burst-3"));
+        assertEquals(45, gw.charged("burst-3"));
+        assertEquals(15, gw.stored("burst-3"));
 
         String small = gw.key("burst-3-small", 15);
         assertEquals(Map.of(202, 5L, 429, 95L), burst(small, 100, 3));
-        assertEquals(15, usage("burst-3-small"));
+        assertEquals(15, gw.charged("burst-3-small"));
     }
 
     @Test
@@ -81,8 +81,8 @@ class QuotaIT extends GatewayServerTest {
         assertEquals(midnight - CLOCK.instant().getEpochSecond(), Long.parseLong(refused.header("Retry-After")), 2);
         assertEquals("2", refused.header("X-RateLimit-Limit"));
         assertEquals("0", refused.header("X-RateLimit-Remaining"));
-        assertEquals(2, usage("edge"));
-        assertEquals(2, messages("edge"), "a refused message is not stored");
+        assertEquals(2, gw.charged("edge"));
+        assertEquals(2, gw.stored("edge"), "a refused message is not stored");
     }
 
     @Test
@@ -92,7 +92,7 @@ class QuotaIT extends GatewayServerTest {
         JsonObject problem = assertProblem(api.send(key, json(valid().add("to", recipients(2)))), 429, "quota-exceeded");
         assertTrue(problem.getString("detail").contains("only 1 remain"), problem::toString);
         assertAccepted(api.send(key, json(valid())));
-        assertEquals(4, usage("partial"));
+        assertEquals(4, gw.charged("partial"));
     }
 
     @Test
@@ -105,8 +105,8 @@ class QuotaIT extends GatewayServerTest {
         String key = gw.key("no-charge", 5, List.of("example.com"));
         assertEquals(422, api.send(key, json(valid().add("subject", ""))).status());
         assertEquals(403, api.send(key, json(valid().add("to", "x@elsewhere.example"))).status());
-        assertEquals(0, usage("no-charge"));
-        assertEquals(0, messages("no-charge"));
+        assertEquals(0, gw.charged("no-charge"));
+        assertEquals(0, gw.stored("no-charge"));
     }
 
     @Test
@@ -128,7 +128,7 @@ class QuotaIT extends GatewayServerTest {
         assertProblem(api.send(key, json(valid())), 401, "unauthorized");
         assertProblem(api.get("/api/v1/usage", key), 401, "unauthorized");
         assertProblem(api.get("/api/v1/messages/" + sent.json().getString("id"), key), 401, "unauthorized");
-        assertEquals(1, messages("revoked"));
+        assertEquals(1, gw.stored("revoked"));
     }
 
     @Test
@@ -187,13 +187,4 @@ class QuotaIT extends GatewayServerTest {
         return to;
     }
 
-    private static long usage(String keyName) {
-        return gw.db().queryLong("SELECT COALESCE(sum(u.count), 0) FROM daily_usage u JOIN api_keys k "
-                                 + "ON k.id = u.api_key_id WHERE k.name = '" + keyName + "'");
-    }
-
-    private static long messages(String keyName) {
-        return gw.db().queryLong("SELECT count(*) FROM messages m JOIN api_keys k ON k.id = m.api_key_id "
-                                 + "WHERE k.name = '" + keyName + "'");
-    }
 }
