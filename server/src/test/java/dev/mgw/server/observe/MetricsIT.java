@@ -72,6 +72,8 @@ class MetricsIT extends GatewayServerTest {
         assertEquals("counter", after.type("auth_bcrypt_checks_total"));
         assertTrue(after.value("auth_bcrypt_checks_total", Map.of()) >= 1);
         assertEquals("gauge", after.type("jvm_memory_used_bytes"));
+        assertEquals("counter", after.type("jvm_gc_collections_total"));
+        assertEquals("counter", after.type("jvm_gc_collection_time_seconds_total"));
         assertTrue(after.value("process_resident_memory_bytes", Map.of()) > 1_000_000);
         assertTrue(after.value("db_pool_connections", Map.of("state", "idle"))
                    + after.value("db_pool_connections", Map.of("state", "active")) > 0);
