@@ -30,10 +30,8 @@ build: $(SERVER_JAR) $(MGW) ## build server/target/mail-gateway.jar and admin-cl
 $(SERVER_JAR) $(MGW) bench/target/classes &: $(SOURCES)
 	$(MVN) -q package -DskipTests
 
-test: ## run every test against the local PostgreSQL (fresh test database)
-	@scripts/ensure-postgres.sh
-	@scripts/ensure-database.sh mgw_test --fresh
-	PROMTOOL="$$(scripts/fetch-promtool.sh)" $(MVN) verify
+test: ## run every test against the local PostgreSQL, in databases of this run only
+	scripts/run-tests.sh
 
 run: build ## build, migrate and start the gateway on :8000 with the sandbox transport
 	@scripts/ensure-postgres.sh

@@ -15,11 +15,14 @@ import dev.mgw.core.db.Migrations;
 
 /**
  * A database of its own for one test class, created next to the one {@code MGW_TEST_DATABASE_URL}
- * names (which {@code .ci/run} creates fresh), migrated unless asked otherwise, dropped on close.
+ * names (the run's base database, which {@code scripts/run-tests.sh} creates) and named after it,
+ * {@code <base>_<class>_<random>}, so that a run only ever drops its own; migrated unless asked
+ * otherwise, dropped on close.
  */
 public final class TestDatabase implements AutoCloseable {
     private static final String BASE_URL = System.getenv()
             .getOrDefault("MGW_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mgw_test");
+    private static final String BASE_NAME = BASE_URL.substring(BASE_URL.lastIndexOf('/') + 1).replaceFirst("\\?.*$", "");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
@@ -42,7 +45,7 @@ public final class TestDatabase implements AutoCloseable {
     /** A fresh database without any table. */
     public static TestDatabase empty(Class<?> testClass) {
         String label = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-        String name = "mgw_t_" + label.substring(0, Math.min(label.length(), 30)) + "_"
+        String name = BASE_NAME + "_" + label.substring(0, Math.min(label.length(), 24)) + "_"
                       + Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36).substring(0, 6);
         admin("CREATE DATABASE " + name);
         return new TestDatabase(name);
