@@ -40,7 +40,7 @@ import picocli.CommandLine.ScopeType;
                         MessagesCommand.class,
                         DbCommand.class,
                         AutoComplete.GenerateCompletion.class},
-         footer = {"", "Configuration: the server's environment variables (DATABASE_URL, ...), MGW_CONFIG or etc/mgw.yaml."})
+         footer = {"", "Configuration: the server's environment variables (DATABASE_URL, ...), MGW_CONFIG or etc/mgw.yaml (example: etc/mgw.example.yaml)."})
 public final class Mgw implements AutoCloseable {
     @Option(names = "--database-url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "Database to use (overrides DATABASE_URL): postgresql://user:pass@host:port/db or jdbc:postgresql://...")
@@ -54,7 +54,7 @@ public final class Mgw implements AutoCloseable {
 
     private final Map<String, String> environment;
     private final Clock clock;
-    private GatewayConfig config;
+    private ConfigLoader.ToolConfig config;
     private Database database;
 
     public Mgw() {
@@ -95,14 +95,17 @@ public final class Mgw implements AutoCloseable {
         return clock;
     }
 
-    /** The configuration, loaded on first use (so {@code --help} works with a broken one). */
-    public GatewayConfig config() {
+    /**
+     * The settings the tool uses (no relay settings: it never sends mail), loaded on first use so
+     * that {@code --help} works with a broken configuration.
+     */
+    public ConfigLoader.ToolConfig config() {
         if (config == null) {
             Map<String, String> env = new HashMap<>(environment);
             if (databaseUrl != null) {
                 env.put(Setting.DATABASE_URL.env(), databaseUrl);
             }
-            config = ConfigLoader.load(env, System.getProperties());
+            config = ConfigLoader.loadTool(env, System.getProperties());
         }
         return config;
     }

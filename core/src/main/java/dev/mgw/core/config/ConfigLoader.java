@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import java.util.logging.Level;
@@ -47,6 +48,10 @@ public final class ConfigLoader {
 
     /** As {@link #load()}, with the given environment (e.g. with {@code mgw --database-url} applied). */
     public static GatewayConfig load(Map<String, String> env, Properties systemProperties) {
+        return resolve(env, systemProperties).build();
+    }
+
+    private static ConfigLoader resolve(Map<String, String> env, Properties systemProperties) {
         Map<Setting, String> values = new EnumMap<>(Setting.class);
         Map<Setting, String> origins = new EnumMap<>(Setting.class);
         Optional<Config> file = configFile(env);
@@ -68,7 +73,7 @@ public final class ConfigLoader {
                 origins.put(setting, "default");
             }
         }
-        return new ConfigLoader(values, origins).build();
+        return new ConfigLoader(values, origins);
     }
 
     /** A configuration from these values alone (environment names), defaults for the rest: for tests and tools. */
@@ -79,11 +84,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig build() {
-        JdbcTarget target = DatabaseUrl.parse(values.get(Setting.DATABASE_URL));
-        GatewayConfig.Database database = new GatewayConfig.Database(target,
-                                                                     bool(Setting.DATABASE_ECHO),
-                                                                     integer(Setting.DATABASE_POOL_SIZE, 1, 500),
-                                                                     bool(Setting.DATABASE_MIGRATE));
+        GatewayConfig.Database database = database();
         GatewayConfig.Server server = new GatewayConfig.Server(string(Setting.SERVER_HOST).orElseThrow(),
                                                                integer(Setting.SERVER_PORT, 1, 65535));
         GatewayConfig.Smtp smtp = smtp();
@@ -96,6 +97,7 @@ public final class ConfigLoader {
                 integer(Setting.DELIVERY_MAX_ATTEMPTS, 1, 100),
                 Duration.ofSeconds(integer(Setting.DELIVERY_BACKOFF_SECONDS, 1, 86_400)),
                 Duration.ofSeconds(integer(Setting.DELIVERY_LEASE_SECONDS, 5, 86_400)));
+        checkLease(delivery, smtp);
         return new GatewayConfig(database,
                                  server,
                                  smtp,
@@ -105,8 +107,121 @@ public final class ConfigLoader {
                                  Duration.ofSeconds(integer(Setting.AUTH_CACHE_SECONDS, 0, 86_400)),
                                  origins(),
                                  integer(Setting.MAX_REQUEST_SIZE, 1024, 64 * 1024 * 1024),
+                                 trustedProxies(),
+                                 bool(Setting.SUPPRESS_HARD_BOUNCES),
+                                 webhooks(),
+                                 attachments(),
+                                 integer(Setting.BATCH_MAX_MESSAGES, 1, 500),
+                                 submission(),
+                                 retention(),
                                  level(),
                                  bool(Setting.LOG_JSON));
+    }
+
+    /**
+     * What {@code mgw} needs, and only that is read and checked: a tool that never relays mail
+     * does not ask for a relay's settings (SPEC §7).
+     */
+    public static ToolConfig loadTool(Map<String, String> env, Properties systemProperties) {
+        ConfigLoader loader = resolve(env, systemProperties);
+        return new ToolConfig(loader.database(), loader.webhooks(), loader.retention(), loader.level());
+    }
+
+    /** The settings {@code mgw} uses. */
+    public record ToolConfig(GatewayConfig.Database database,
+                             GatewayConfig.Webhooks webhooks,
+                             GatewayConfig.Retention retention,
+                             Level logLevel) {
+    }
+
+    private GatewayConfig.Database database() {
+        return new GatewayConfig.Database(DatabaseUrl.parse(values.get(Setting.DATABASE_URL)),
+                                          bool(Setting.DATABASE_ECHO),
+                                          integer(Setting.DATABASE_POOL_SIZE, 1, 500),
+                                          bool(Setting.DATABASE_MIGRATE));
+    }
+
+    /**
+     * A worker renews its claim while a send runs; should renewing fail (the database away), the
+     * send must end on its own before the lease does, or another worker could claim the message
+     * while the relay still holds it. A lease of at least twice the SMTP timeout leaves a whole
+     * stalled SMTP command, and the renewal that failed before it, inside the lease.
+     */
+    private void checkLease(GatewayConfig.Delivery delivery, GatewayConfig.Smtp smtp) {
+        long lease = delivery.lease().toSeconds();
+        long timeout = smtp.timeout().toSeconds();
+        if (!smtp.sandbox() && lease < 2 * timeout) {
+            throw problem(Setting.DELIVERY_LEASE_SECONDS, lease + " s is too short for SMTP_TIMEOUT_SECONDS=" + timeout
+                                                          + "; the lease must be at least twice the SMTP timeout ("
+                                                          + 2 * timeout + " s)");
+        }
+    }
+
+    private List<AddressRange> trustedProxies() {
+        List<AddressRange> ranges = new ArrayList<>();
+        for (String entry : list(Setting.TRUSTED_PROXIES)) {
+            try {
+                ranges.add(AddressRange.parse(entry));
+            } catch (IllegalArgumentException e) {
+                throw problem(Setting.TRUSTED_PROXIES, e.getMessage());
+            }
+        }
+        return ranges;
+    }
+
+    private GatewayConfig.Webhooks webhooks() {
+        return new GatewayConfig.Webhooks(integer(Setting.WEBHOOK_WORKERS, 0, 256),
+                                          Duration.ofSeconds(integer(Setting.WEBHOOK_TIMEOUT_SECONDS, 1, 60)),
+                                          bool(Setting.WEBHOOK_ALLOW_HTTP),
+                                          bool(Setting.WEBHOOK_ALLOW_PRIVATE));
+    }
+
+    private GatewayConfig.Attachments attachments() {
+        Set<String> blocked = new LinkedHashSet<>();
+        for (String extension : list(Setting.BLOCKED_ATTACHMENT_EXTENSIONS)) {
+            String bare = extension.startsWith(".") ? extension.substring(1) : extension;
+            if (!bare.matches("[A-Za-z0-9_-]{1,20}")) {
+                throw problem(Setting.BLOCKED_ATTACHMENT_EXTENSIONS, "\"" + extension + "\" is not a file name extension");
+            }
+            blocked.add(bare.toLowerCase(Locale.ROOT));
+        }
+        return new GatewayConfig.Attachments(integer(Setting.MAX_ATTACHMENT_BYTES, 1, 64 * 1024 * 1024), blocked);
+    }
+
+    private GatewayConfig.Submission submission() {
+        OptionalInt port = string(Setting.SMTP_SUBMISSION_PORT).isPresent()
+                ? OptionalInt.of(integer(Setting.SMTP_SUBMISSION_PORT, 1, 65535))
+                : OptionalInt.empty();
+        Optional<Path> certificate = readableFile(Setting.SMTP_SUBMISSION_TLS_CERT);
+        Optional<Path> key = readableFile(Setting.SMTP_SUBMISSION_TLS_KEY);
+        if (certificate.isPresent() && key.isEmpty()) {
+            throw problem(Setting.SMTP_SUBMISSION_TLS_KEY, "must be set when SMTP_SUBMISSION_TLS_CERT is");
+        }
+        if (key.isPresent() && certificate.isEmpty()) {
+            throw problem(Setting.SMTP_SUBMISSION_TLS_CERT, "must be set when SMTP_SUBMISSION_TLS_KEY is");
+        }
+        return new GatewayConfig.Submission(port, certificate, key, bool(Setting.SMTP_SUBMISSION_ALLOW_INSECURE_AUTH),
+                                            integer(Setting.SMTP_SUBMISSION_MAX_CONNECTIONS, 1, 10_000));
+    }
+
+    private Optional<Path> readableFile(Setting setting) {
+        Optional<Path> path = string(setting).map(Path::of);
+        path.ifPresent(p -> {
+            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                throw problem(setting, p + " is not a readable file");
+            }
+        });
+        return path;
+    }
+
+    private GatewayConfig.Retention retention() {
+        int bodyDays = integer(Setting.RETENTION_BODY_DAYS, 1, 36_500);
+        int days = integer(Setting.RETENTION_DAYS, 1, 36_500);
+        if (days < bodyDays) {
+            throw problem(Setting.RETENTION_DAYS, days + " is shorter than RETENTION_BODY_DAYS (" + bodyDays
+                                                  + "); messages cannot go before their bodies");
+        }
+        return new GatewayConfig.Retention(bodyDays, days);
     }
 
     private GatewayConfig.Smtp smtp() {

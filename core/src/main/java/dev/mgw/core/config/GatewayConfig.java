@@ -1,8 +1,11 @@
 package dev.mgw.core.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.logging.Level;
 
 /**
@@ -17,6 +20,13 @@ public record GatewayConfig(Database database,
                             Duration authCache,
                             List<String> corsOrigins,
                             long maxRequestSize,
+                            List<AddressRange> trustedProxies,
+                            boolean suppressHardBounces,
+                            Webhooks webhooks,
+                            Attachments attachments,
+                            int batchMaxMessages,
+                            Submission submission,
+                            Retention retention,
                             Level logLevel,
                             boolean logJson) {
 
@@ -24,6 +34,7 @@ public record GatewayConfig(Database database,
         allowedFromDomains = List.copyOf(allowedFromDomains);
         allowDomains = List.copyOf(allowDomains);
         corsOrigins = List.copyOf(corsOrigins);
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     public record Database(JdbcTarget target, boolean echo, int poolSize, boolean migrate) {
@@ -50,5 +61,48 @@ public record GatewayConfig(Database database,
     }
 
     public record Delivery(int workers, int maxAttempts, Duration backoff, Duration lease) {
+    }
+
+    /**
+     * @param timeout      whole-request timeout of one webhook POST
+     * @param allowHttp    {@code http://} endpoint URLs are accepted (development)
+     * @param allowPrivate endpoints may resolve to loopback, private, link-local or CGNAT addresses (development, tests)
+     */
+    public record Webhooks(int workers, Duration timeout, boolean allowHttp, boolean allowPrivate) {
+    }
+
+    /**
+     * @param maxBytes           total decoded size of one message's attachments
+     * @param blockedExtensions  lower-case file name extensions (without the dot) refused with 422
+     */
+    public record Attachments(long maxBytes, Set<String> blockedExtensions) {
+        public Attachments {
+            blockedExtensions = Set.copyOf(blockedExtensions);
+        }
+    }
+
+    /**
+     * The SMTP submission listener (SPEC §13).
+     *
+     * @param port               empty = the listener is off
+     * @param tlsCertificate     PEM certificate chain; empty (with the key) = a self-signed one made at start
+     * @param tlsKey             PEM private key of that certificate
+     * @param allowInsecureAuth  AUTH offered before STARTTLS (development only)
+     */
+    public record Submission(OptionalInt port,
+                             Optional<Path> tlsCertificate,
+                             Optional<Path> tlsKey,
+                             boolean allowInsecureAuth,
+                             int maxConnections) {
+        public boolean enabled() {
+            return port.isPresent();
+        }
+    }
+
+    /**
+     * @param bodyDays bodies, raw MIME and attachments of messages in a final state go after this many days
+     * @param days     messages in a final state, their events and webhook deliveries go after this many days
+     */
+    public record Retention(int bodyDays, int days) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.mgw.core.config;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.Test;
@@ -42,8 +44,71 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(60), config.authCache());
         assertEquals(List.of(), config.corsOrigins());
         assertEquals(262144, config.maxRequestSize());
+        assertEquals(List.of(), config.trustedProxies());
+        assertTrue(config.suppressHardBounces());
+        assertEquals(new GatewayConfig.Webhooks(4, Duration.ofSeconds(10), false, false), config.webhooks());
+        assertEquals(10_485_760, config.attachments().maxBytes());
+        assertEquals(Set.of("exe", "bat", "cmd", "com", "scr", "pif", "vbs", "vbe", "js", "jse", "wsf", "wsh", "msi",
+                            "msp", "cpl", "jar", "ps1", "hta", "lnk", "reg"), config.attachments().blockedExtensions());
+        assertEquals(100, config.batchMaxMessages());
+        assertFalse(config.submission().enabled());
+        assertEquals(Optional.empty(), config.submission().tlsCertificate());
+        assertFalse(config.submission().allowInsecureAuth());
+        assertEquals(100, config.submission().maxConnections());
+        assertEquals(new GatewayConfig.Retention(7, 30), config.retention());
         assertEquals(Level.INFO, config.logLevel());
         assertTrue(config.logJson());
+    }
+
+    @Test
+    void trustedProxiesAreAddressesAndBlocks() throws Exception {
+        GatewayConfig config = ConfigLoader.fromValues(Map.of("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,fd00::/8"));
+        assertEquals(3, config.trustedProxies().size());
+        AddressRange tenNet = config.trustedProxies().getFirst();
+        assertTrue(tenNet.contains(InetAddress.getByName("10.200.3.4")));
+        assertFalse(tenNet.contains(InetAddress.getByName("11.0.0.1")));
+        assertTrue(tenNet.contains(InetAddress.getByName("::ffff:10.1.2.3")), "IPv4-mapped IPv6");
+        assertTrue(config.trustedProxies().get(1).contains(InetAddress.getByName("192.168.1.7")));
+        assertFalse(config.trustedProxies().get(1).contains(InetAddress.getByName("192.168.1.8")));
+        assertTrue(config.trustedProxies().get(2).contains(InetAddress.getByName("fd12::1")));
+        assertProblem(Map.of("TRUSTED_PROXIES", "proxy.example.com"), "TRUSTED_PROXIES: \"proxy.example.com\" is not an IP");
+        assertProblem(Map.of("TRUSTED_PROXIES", "10.0.0.0/33"), "TRUSTED_PROXIES: \"10.0.0.0/33\" has a prefix length out of range");
+    }
+
+    @Test
+    void aLeaseMustHoldTwoSmtpTimeouts() {
+        Map<String, String> relay = Map.of("SMTP_HOST", "smtp.example.com", "SMTP_FROM_ADDRESS", "a@example.com",
+                                           "DELIVERY_LEASE_SECONDS", "10", "SMTP_TIMEOUT_SECONDS", "30");
+        assertProblem(relay, "DELIVERY_LEASE_SECONDS: 10 s is too short for SMTP_TIMEOUT_SECONDS=30");
+        GatewayConfig fits = ConfigLoader.fromValues(Map.of("SMTP_HOST", "smtp.example.com",
+                                                            "SMTP_FROM_ADDRESS", "a@example.com",
+                                                            "DELIVERY_LEASE_SECONDS", "10", "SMTP_TIMEOUT_SECONDS", "5"));
+        assertEquals(Duration.ofSeconds(10), fits.delivery().lease());
+    }
+
+    @Test
+    void submissionNeedsCertificateAndKeyTogether() throws IOException {
+        Path certificate = Files.writeString(dir.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+        assertProblem(Map.of("SMTP_SUBMISSION_TLS_CERT", certificate.toString()),
+                      "SMTP_SUBMISSION_TLS_KEY: must be set when SMTP_SUBMISSION_TLS_CERT is");
+        assertProblem(Map.of("SMTP_SUBMISSION_TLS_CERT", dir.resolve("missing.pem").toString()),
+                      "SMTP_SUBMISSION_TLS_CERT: ");
+        GatewayConfig config = ConfigLoader.fromValues(Map.of("SMTP_SUBMISSION_PORT", "2587",
+                                                              "SMTP_SUBMISSION_TLS_CERT", certificate.toString(),
+                                                              "SMTP_SUBMISSION_TLS_KEY", key.toString()));
+        assertEquals(2587, config.submission().port().orElseThrow());
+        assertEquals(Optional.of(key), config.submission().tlsKey());
+    }
+
+    @Test
+    void theToolChecksOnlyWhatItUses() {
+        Map<String, String> env = Map.of("MGW_CONFIG", "", "SMTP_HOST", "smtp.example.com", "SERVER_PORT", "http",
+                                         "DATABASE_URL", "postgresql://db.example.com/mail");
+        ConfigLoader.ToolConfig tool = ConfigLoader.loadTool(env, new Properties());
+        assertEquals("jdbc:postgresql://db.example.com:5432/mail", tool.database().target().jdbcUrl());
+        assertThrows(ConfigException.class,
+                     () -> ConfigLoader.loadTool(Map.of("MGW_CONFIG", "", "DATABASE_URL", "mysql://x"), new Properties()));
     }
 
     @Test
@@ -128,6 +193,11 @@ class ConfigLoaderTest {
         assertProblem(Map.of("ALLOW_DOMAINS", "exa mple.com"), "ALLOW_DOMAINS: ");
         assertProblem(Map.of("MAX_REQUEST_SIZE", "10"), "MAX_REQUEST_SIZE: 10 is out of range");
         assertProblem(Map.of("DELIVERY_MAX_ATTEMPTS", "0"), "DELIVERY_MAX_ATTEMPTS: 0 is out of range");
+        assertProblem(Map.of("BATCH_MAX_MESSAGES", "501"), "BATCH_MAX_MESSAGES: 501 is out of range (1-500)");
+        assertProblem(Map.of("BLOCKED_ATTACHMENT_EXTENSIONS", "exe,a b"), "BLOCKED_ATTACHMENT_EXTENSIONS: \"a b\"");
+        assertProblem(Map.of("RETENTION_DAYS", "3"), "RETENTION_DAYS: 3 is shorter than RETENTION_BODY_DAYS (7)");
+        assertProblem(Map.of("WEBHOOK_ALLOW_PRIVATE", "sure"), "WEBHOOK_ALLOW_PRIVATE: \"sure\" is not true or false");
+        assertProblem(Map.of("SMTP_SUBMISSION_PORT", "0"), "SMTP_SUBMISSION_PORT: 0 is out of range");
     }
 
     @Test
@@ -159,7 +229,7 @@ class ConfigLoaderTest {
 
     @Test
     void exampleFileInEtcIsValidAndMatchesTheDefaults() {
-        Path example = Path.of("..", "etc", "mgw.yaml");
+        Path example = Path.of("..", "etc", "mgw.example.yaml");
         GatewayConfig fromExample = ConfigLoader.load(Map.of("MGW_CONFIG", example.toString()), new Properties());
         assertEquals(ConfigLoader.fromValues(Map.of()), fromExample);
     }
