@@ -106,7 +106,8 @@ public final class Main {
 
     /** Every route of the gateway, behind the request filter, with problem+json for every failure. */
     static void routing(HttpRouting.Builder routing, Gateway gateway) {
-        routing.addFilter(new RequestFilter(gateway.metrics(), gateway.config().corsOrigins()))
+        routing.addFilter(new RequestFilter(gateway.metrics(), gateway.config().corsOrigins(),
+                                            gateway.config().trustedProxies()))
                 .register(new HealthService(gateway))
                 .register(new MetricsService(gateway.metrics()))
                 .register("/api/v1", gateway.api());

@@ -1,6 +1,7 @@
 package dev.mgw.server;
 
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -19,13 +20,21 @@ import jakarta.json.JsonReader;
  */
 public final class ApiClient {
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final HttpClient http;
 
     public ApiClient(URI base) {
         this.base = base;
+        this.http = builder().build();
+    }
+
+    /** A client whose connections come from this local address (another loopback address than 127.0.0.1, say). */
+    public ApiClient(URI base, InetAddress localAddress) {
+        this.base = base;
+        this.http = builder().localAddress(localAddress).build();
+    }
+
+    private static HttpClient.Builder builder() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
     }
 
     /** {@code POST /api/v1/send} with a JSON body. */

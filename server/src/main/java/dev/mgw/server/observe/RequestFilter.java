@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.mgw.core.config.AddressRange;
 import dev.mgw.server.api.BodyDeadline;
 import dev.mgw.server.api.Problem;
 
@@ -22,8 +23,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * Runs around every request: gives it an id (the client's {@code X-Request-ID} when acceptable),
- * puts the id in every log line of the request, sets the headers every response carries (and
+ * Runs around every request: gives it an id (the client's {@code X-Request-ID} when acceptable)
+ * and its client address ({@link ClientAddress}), puts the id in every log line of the request, sets the headers every response carries (and
  * CORS), refuses API keys in the query string, and when the response is sent writes one access
  * line and counts the request.
  */
@@ -36,17 +37,19 @@ public final class RequestFilter implements Filter {
 
     private final GatewayMetrics metrics;
     private final Cors cors;
+    private final ClientAddress clientAddress;
 
-    public RequestFilter(GatewayMetrics metrics, List<String> corsOrigins) {
+    public RequestFilter(GatewayMetrics metrics, List<String> corsOrigins, List<AddressRange> trustedProxies) {
         this.metrics = metrics;
         this.cors = new Cors(corsOrigins);
+        this.clientAddress = new ClientAddress(trustedProxies);
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         LogContext.clear();
         RequestInfo info = new RequestInfo(RequestInfo.requestId(req.headers().first(X_REQUEST_ID)), System.nanoTime(),
-                                           this);
+                                           resolveClientAddress(req), this);
         req.context().register(info);
         LogContext.put("request_id", info.requestId());
         res.whenSent(() -> finished(req, res, info));
@@ -117,16 +120,20 @@ public final class RequestFilter implements Filter {
         LogContext.put("path", req.prologue().uriPath().path());
         LogContext.put("status", status);
         LogContext.put("duration_ms", Math.round(nanos / 1000.0) / 1000.0);
-        LogContext.put("remote", clientAddress(req));
+        LogContext.put("remote", info.clientAddress());
         ACCESS.log(System.Logger.Level.INFO, "request");
         LogContext.clear();
     }
 
-    /** The client's IP address (no reverse lookup). */
+    /** The client's IP address (no reverse lookup): the TCP peer, or the one a trusted proxy forwarded. */
     public static String clientAddress(ServerRequest req) {
+        return RequestInfo.of(req).map(RequestInfo::clientAddress).orElseGet(() -> String.valueOf(req.remotePeer().address()));
+    }
+
+    private String resolveClientAddress(ServerRequest req) {
         SocketAddress address = req.remotePeer().address();
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress();
+            return clientAddress.of(inet.getAddress(), req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of));
         }
         return String.valueOf(address);
     }

@@ -10,7 +10,7 @@ import io.helidon.webserver.http.ServerRequest;
 
 /**
  * What the gateway knows about the request in flight: its id, the route template it matched
- * (for metrics and access logs: never a raw path with an id in it), when it started.
+ * (for metrics and access logs: never a raw path with an id in it), when it started, who sent it.
  * Registered in the request's context by {@link RequestFilter}.
  */
 public final class RequestInfo {
@@ -20,12 +20,14 @@ public final class RequestInfo {
 
     private final String requestId;
     private final long startNanos;
+    private final String clientAddress;
     private final RequestFilter filter;
     private volatile String route = UNMATCHED;
 
-    RequestInfo(String requestId, long startNanos, RequestFilter filter) {
+    RequestInfo(String requestId, long startNanos, String clientAddress, RequestFilter filter) {
         this.requestId = requestId;
         this.startNanos = startNanos;
+        this.clientAddress = clientAddress;
         this.filter = filter;
     }
 
@@ -67,6 +69,11 @@ public final class RequestInfo {
 
     public long startNanos() {
         return startNanos;
+    }
+
+    /** The client's IP address: the TCP peer, or behind a trusted proxy the one it forwarded. */
+    public String clientAddress() {
+        return clientAddress;
     }
 
     public String route() {

@@ -54,6 +54,7 @@ class LogsIT extends GatewayServerTest {
                                             "SMTP_STARTTLS", "off",
                                             "SMTP_FROM_ADDRESS", "noreply@acme.example",
                                             "DELIVERY_WORKERS", "1",
+                                            "TRUSTED_PROXIES", "127.0.0.1",
                                             "LOG_LEVEL", "DEBUG"));
         Logging.configure(gw.gateway().config(), CAPTURED);
         GREENMAIL.setLevel(Level.OFF);
@@ -75,7 +76,7 @@ class LogsIT extends GatewayServerTest {
         String messageId = sent.json().getString("id");
         assertEquals(401, api.request("POST", "/api/v1/send?utm_source=newsletter", wrongKey,
                                       "{\"to\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\"}",
-                                      "Content-Type", "application/json").status());
+                                      "Content-Type", "application/json", "X-Forwarded-For", "203.0.113.9").status());
         Await.until("the delivery line", Duration.ofSeconds(15), () -> logs().contains("message sent"));
 
         String text = logs();
@@ -113,6 +114,7 @@ class LogsIT extends GatewayServerTest {
         JsonObject refused = lines.stream().filter(l -> l.getString("logger").equals("dev.mgw.access")
                                                         && l.getInt("status", 0) == 401).findFirst().orElseThrow();
         assertEquals("/api/v1/send", refused.getString("path"), "the query string is not logged");
+        assertEquals("203.0.113.9", refused.getString("remote"), "the address the trusted proxy forwarded");
         assertTrue(refused.getString("request_id").matches("[0-9a-f-]{36}"));
 
         assertFalse(text.contains(key), "the API key");
