@@ -17,18 +17,27 @@ final class Concurrently {
     }
 
     static <T> List<T> run(int n, IntFunction<T> call) {
+        return results(start(n, call));
+    }
+
+    /** Starts n calls at once and returns without waiting for them: {@link #results} collects them. */
+    static <T> List<Future<T>> start(int n, IntFunction<T> call) {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<T>> futures = new ArrayList<>();
-        try (ExecutorService executor = Executors.newFixedThreadPool(n)) {
-            for (int i = 0; i < n; i++) {
-                int index = i;
-                futures.add(executor.submit(() -> {
-                    start.await();
-                    return call.apply(index);
-                }));
-            }
-            start.countDown();
+        ExecutorService executor = Executors.newFixedThreadPool(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            futures.add(executor.submit(() -> {
+                start.await();
+                return call.apply(index);
+            }));
         }
+        start.countDown();
+        executor.shutdown();
+        return futures;
+    }
+
+    static <T> List<T> results(List<Future<T>> futures) {
         List<T> results = new ArrayList<>();
         for (Future<T> future : futures) {
             try {
