@@ -24,6 +24,9 @@ import dev.mgw.core.testing.TestDatabase;
  * SMTP sink; the load comes from this process. The machine is shared by all three and is
  * noisy, so the peak and its pgbench baselines are measured in alternating rounds and each
  * reported as the median.
+ *
+ * <p>{@code -Dbench.only=keys} runs only the keys phase; with {@code -Dbench.keys=200
+ * -Dbench.keys.seconds=5} it takes under a minute (a check of the phase, not a measurement).
  */
 public final class Bench {
     static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";
@@ -35,7 +38,9 @@ public final class Bench {
     private static final Duration MEASURE = Duration.ofSeconds(20);
     private static final int OVERLOAD_CONNECTIONS = 1024;
     private static final int DRAIN = 10_000;
-    private static final int MANY_KEYS = 10_000;
+    private static final int MANY_KEYS = Integer.getInteger("bench.keys", 10_000);
+    private static final Duration MANY_KEYS_RUN = Duration.ofSeconds(Long.getLong("bench.keys.seconds", 90));
+    private static final Duration KEYS_CACHE = Duration.ofSeconds(30);
     private static final int UNLIMITED = 1_000_000_000;
 
     private final TestDatabase db;
@@ -59,6 +64,11 @@ public final class Bench {
     }
 
     private void run() throws Exception {
+        if ("keys".equals(System.getProperty("bench.only"))) {
+            keysPhase();
+            System.out.println(report.markdown());
+            return;
+        }
         Map<String, String> settings = settings(db, sink, freePort());
         settings.put("DELIVERY_WORKERS", "0");
         phase("starting the gateway on a fresh database (no delivery during the accept phases)");
@@ -68,6 +78,7 @@ public final class Bench {
             readyFresh = gateway.readySeconds();
             rssAccept = acceptPhases(gateway);
         }
+        keysPhase();
         deliveryPhases(readyFresh, rssAccept);
         report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()
                     + " cores shared by the gateway, PostgreSQL (synchronous_commit on) and the load generator; "
@@ -86,20 +97,17 @@ public final class Bench {
         System.out.println("written to " + file);
     }
 
-    /** Peak against pgbench, half the peak, twice the peak, and the key counts; returns the RSS after them. */
+    /** Peak against pgbench, half the peak and twice the peak; returns the RSS after them. */
     private long acceptPhases(GatewayProcess gateway) throws Exception {
         List<String> bench = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
         List<String> hot = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
-        List<String> many = BenchKeys.create(db.target(), "many-", MANY_KEYS, UNLIMITED);
         HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
         IntFunction<byte[]> over100 = requests(bench);
         IntFunction<byte[]> overHot = requests(hot);
-        IntFunction<byte[]> overMany = requests(many);
 
-        phase("warming up every load shape (JIT, key cache for " + MANY_KEYS + " keys): about 80 s");
+        phase("warming up every load shape (JIT): about 60 s");
         HttpLoad.Result warm = load.closedLoop(CONCURRENCY, Duration.ofSeconds(30), over100);
         load.closedLoop(CONCURRENCY, Duration.ofSeconds(10), overHot);
-        load.closedLoop(CONCURRENCY, Duration.ofSeconds(20), overMany);
         load.openLoop(warm.rate(202) / 2, CONCURRENCY, Duration.ofSeconds(10), over100);
         load.openLoop(warm.rate(202) * 2, OVERLOAD_CONNECTIONS, Duration.ofSeconds(10), over100);
 
@@ -170,26 +178,6 @@ public final class Bench {
                    "only 429/503, no time-outs",
                    Report.yes(shedOrAccepted == overload.total() && overload.timeouts() == 0 && overload.errors() == 0));
 
-        phase("keys: 1, 100 and " + MANY_KEYS + " keys, c=64, " + MEASURE.toSeconds() + " s each (all warm)");
-        Warm oneKey = measureWarm(gateway, load, hot, overHot);
-        Warm hundredKeys = measureWarm(gateway, load, bench, over100);
-        Warm manyKeys = measureWarm(gateway, load, many, overMany);
-        double keysRatio = manyKeys.rate() / hundredKeys.rate();
-        report.row("send rate by number of keys", "1 key " + Report.rate(oneKey.rate()) + "; 100 keys "
-                                                  + Report.rate(hundredKeys.rate()) + "; "
-                                                  + String.format(Locale.ROOT, "%,d", MANY_KEYS) + " keys "
-                                                  + Report.rate(manyKeys.rate()) + "; bcrypt checks during each: "
-                                                  + oneKey.bcrypt() + " / " + hundredKeys.bcrypt() + " / "
-                                                  + manyKeys.bcrypt(),
-                   "100 keys", Report.ratio(keysRatio) + " (10,000 / 100); "
-                               + Report.ratio(manyKeys.rate() / oneKey.rate()) + " (10,000 / 1)",
-                   "10,000 keys as fast as 1; no bcrypt for verified keys",
-                   Report.yes(keysRatio >= 0.9 && manyKeys.rate() >= oneKey.rate()
-                              && oneKey.expiredAtMostOnce() && hundredKeys.expiredAtMostOnce()
-                              && manyKeys.expiredAtMostOnce()));
-        report.note("bcrypt checks in the keys rows: every key was verified before its " + MEASURE.toSeconds()
-                    + " s measurement, and a verified key is checked again only when its cache entry "
-                    + "(AUTH_CACHE_SECONDS, 60 s, counted from the check) runs out: at most once per key here.");
         report.note(String.format(Locale.ROOT, "Gateway CPU per accepted send at the peak: %.0f µs (of the %d cores).",
                                   gatewayCpu / peakRequests * 1e6, Runtime.getRuntime().availableProcessors()));
         report.note("All traffic on 1 key is slower than on 100 because every send updates the same usage row "
@@ -197,22 +185,63 @@ public final class Bench {
         return gateway.residentBytes();
     }
 
-    /** A keys measurement and the bcrypt checks it ran, out of {@code keys} keys. */
-    private record Warm(HttpLoad.Result result, long bcrypt, int keys) {
-        double rate() {
-            return result.rate(202);
-        }
+    /**
+     * SPEC §9's last promise, in a gateway of its own started with {@code AUTH_CACHE_SECONDS=30}
+     * (the accept rows keep the defaults: with 30 s, the 100 keys would fall out of the cache
+     * during the pgbench runs between rounds): 100 keys, then {@link #MANY_KEYS} keys round-robin
+     * for {@link #MANY_KEYS_RUN}, three times the cache time, so that an entry that expired after
+     * its check rather than after its last use would show as bcrypt checks. Both rates come from
+     * the same warm process, one after the other.
+     */
+    private void keysPhase() throws Exception {
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.put("DELIVERY_WORKERS", "0");
+        settings.put("AUTH_CACHE_SECONDS", String.valueOf(KEYS_CACHE.toSeconds()));
+        phase(String.format(Locale.ROOT, "keys: a gateway with AUTH_CACHE_SECONDS=%d; 100 keys (%d s warm-up, %d s "
+                                         + "measured), then %,d keys (each used once, then %d s round-robin)",
+                            KEYS_CACHE.toSeconds(), MEASURE.toSeconds(), MEASURE.toSeconds(), MANY_KEYS,
+                            MANY_KEYS_RUN.toSeconds()));
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-keys.log"))) {
+            List<String> hundred = BenchKeys.create(db.target(), "hundred-", 100, UNLIMITED);
+            List<String> many = BenchKeys.create(db.target(), "many-", MANY_KEYS, UNLIMITED);
+            HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
+            IntFunction<byte[]> overHundred = requests(hundred);
+            IntFunction<byte[]> overMany = requests(many);
+            useEachOnce(gateway, hundred, overHundred);
+            load.closedLoop(CONCURRENCY, MEASURE, overHundred);
+            long hundredBefore = gateway.metric("auth_bcrypt_checks_total");
+            HttpLoad.Result hundredRun = load.closedLoop(CONCURRENCY, MEASURE, overHundred);
+            show(hundredRun);
+            long hundredChecks = gateway.metric("auth_bcrypt_checks_total") - hundredBefore;
 
-        boolean expiredAtMostOnce() {
-            return bcrypt <= keys;
+            long manyBefore = gateway.metric("auth_bcrypt_checks_total");
+            useEachOnce(gateway, many, overMany);
+            long warmChecks = gateway.metric("auth_bcrypt_checks_total") - manyBefore;
+            HttpLoad.Result manyRun = load.closedLoop(CONCURRENCY, MANY_KEYS_RUN, overMany);
+            show(manyRun);
+            long runChecks = gateway.metric("auth_bcrypt_checks_total") - manyBefore - warmChecks;
+
+            double ratio = manyRun.rate(202) / hundredRun.rate(202);
+            String manyKeys = String.format(Locale.ROOT, "%,d", MANY_KEYS);
+            report.row(String.format(Locale.ROOT, "sends/s, c=64, %s keys round-robin for %d s, AUTH_CACHE_SECONDS=%d",
+                                     manyKeys, MANY_KEYS_RUN.toSeconds(), KEYS_CACHE.toSeconds()),
+                       Report.rate(manyRun.rate(202)) + " (p50 " + Report.millis(manyRun.percentile(50)) + ", p99 "
+                       + Report.millis(manyRun.percentile(99)) + "; " + manyRun.statusSummary() + "); bcrypt checks "
+                       + "during the " + MANY_KEYS_RUN.toSeconds() + " s: " + runChecks + " (" + (warmChecks + runChecks)
+                       + " with the pass that used each key once first)",
+                       "100 keys, same gateway: " + Report.rate(hundredRun.rate(202)) + " (bcrypt checks: "
+                       + hundredChecks + ")",
+                       Report.ratio(ratio) + " (" + manyKeys + " / 100)", "≥ 0.90; no bcrypt after a key's first",
+                       Report.yes(ratio >= 0.9 && runChecks == 0 && hundredChecks == 0
+                                  && warmChecks + runChecks == MANY_KEYS));
         }
     }
 
     /**
-     * Sends one request with each key (so that every key is verified and cached, as steady traffic
-     * keeps them), then measures the closed loop over them, counting the bcrypt checks it runs.
+     * Sends one request with each key, so that every key is verified and cached as steady traffic
+     * keeps them. 16 at a time: one address may run at most 20 checks at once.
      */
-    private Warm measureWarm(GatewayProcess gateway, HttpLoad load, List<String> keys, IntFunction<byte[]> requests)
+    private static void useEachOnce(GatewayProcess gateway, List<String> keys, IntFunction<byte[]> requests)
             throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Exception> failed = new AtomicReference<>();
@@ -223,7 +252,7 @@ public final class Bench {
                     for (int i = next.getAndIncrement(); i < keys.size(); i = next.getAndIncrement()) {
                         int status = client.exchange(requests.apply(i)).status();
                         if (status != 202) {
-                            throw new IllegalStateException("warming key " + i + ": HTTP " + status);
+                            throw new IllegalStateException("first use of key " + i + ": HTTP " + status);
                         }
                     }
                 } catch (IOException | RuntimeException e) {
@@ -237,10 +266,6 @@ public final class Bench {
         if (failed.get() != null) {
             throw failed.get();
         }
-        long before = gateway.metric("auth_bcrypt_checks_total");
-        HttpLoad.Result result = load.closedLoop(CONCURRENCY, MEASURE, requests);
-        show(result);
-        return new Warm(result, gateway.metric("auth_bcrypt_checks_total") - before, keys.size());
     }
 
     private void peakRow(String measure, HttpLoad.Result gateway, Pgbench.Run c64, Pgbench.Run c8) {
