@@ -20,8 +20,10 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
  * One worker's SMTP connection (Angus Mail): opened on first use, reused across messages,
- * reopened after an error or after sitting idle. A reused connection that turns out dead is
- * reopened and the message tried once more at once, without counting a failed attempt.
+ * reopened after an error or after sitting idle. A reused connection is checked with {@code RSET}
+ * before each message; one that fails the check is reopened and the message goes once, on the new
+ * connection. Any later failure is the attempt's outcome, never retried on the spot: once the data
+ * went out the relay may have taken the message.
  */
 final class SmtpSender implements MailSender {
     private static final long MAX_IDLE_NANOS = 30_000_000_000L;
@@ -33,7 +35,6 @@ final class SmtpSender implements MailSender {
     private final SmtpHealth health;
     private SMTPTransport transport;
     private long lastUsedNanos;
-    private boolean connectionLost;
 
     SmtpSender(Session session, GatewayConfig.Smtp settings, MailRenderer renderer, SmtpHealth health) {
         this.session = session;
@@ -52,34 +53,46 @@ final class SmtpSender implements MailSender {
         } catch (MessagingException | RuntimeException e) {
             return new SendResult.Permanent("cannot render the message: " + e.getMessage());
         }
-        boolean reused = transport != null && System.nanoTime() - lastUsedNanos < MAX_IDLE_NANOS;
-        connectionLost = false;
-        SendResult result = attempt(mime, envelope, reused);
-        if (reused && connectionLost) {
-            // the reused connection had died (the relay timed it out, restarted): a fresh one decides
-            result = attempt(mime, envelope, false);
-        }
-        return result;
-    }
-
-    private SendResult attempt(MimeMessage mime, InternetAddress[] envelope, boolean reuse) {
-        if (!reuse) {
-            close();
-            try {
-                transport = (SMTPTransport) session.getTransport(settings.ssl() ? "smtps" : "smtp");
-                transport.connect(settings.host().orElseThrow(), settings.port(), settings.username().orElse(null),
-                                  settings.username().isPresent() ? settings.password().reveal() : null);
-                health.connected();
-            } catch (AuthenticationFailedException e) {
-                health.connectionFailed();
-                close();
-                return new SendResult.Transient("login to the relay failed: " + describe(e));
-            } catch (MessagingException | RuntimeException e) {
-                health.connectionFailed();
-                close();
-                return new SendResult.Transient("cannot connect to the relay: " + describe(e));
+        boolean reusable = transport != null && System.nanoTime() - lastUsedNanos < MAX_IDLE_NANOS && reset();
+        if (!reusable) {
+            Optional<SendResult> failure = connect();
+            if (failure.isPresent()) {
+                return failure.get();
             }
         }
+        return transmit(mime, envelope);
+    }
+
+    /** {@code RSET} on the reused connection: whether it still works. */
+    private boolean reset() {
+        try {
+            return transport.simpleCommand("RSET") == 250;
+        } catch (MessagingException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Opens a fresh connection; a failure to do so is the attempt's outcome. */
+    private Optional<SendResult> connect() {
+        close();
+        try {
+            transport = (SMTPTransport) session.getTransport(protocol(settings));
+            transport.connect(settings.host().orElseThrow(), settings.port(), settings.username().orElse(null),
+                              settings.username().isPresent() ? settings.password().reveal() : null);
+            health.connected();
+            return Optional.empty();
+        } catch (AuthenticationFailedException e) {
+            health.connectionFailed();
+            close();
+            return Optional.of(new SendResult.Transient("login to the relay failed: " + describe(e)));
+        } catch (MessagingException | RuntimeException e) {
+            health.connectionFailed();
+            close();
+            return Optional.of(new SendResult.Transient("cannot connect to the relay: " + describe(e)));
+        }
+    }
+
+    private SendResult transmit(MimeMessage mime, InternetAddress[] envelope) {
         try {
             transport.sendMessage(mime, envelope);
             lastUsedNanos = System.nanoTime();
@@ -91,7 +104,6 @@ final class SmtpSender implements MailSender {
             return recipientsRefused(e);
         } catch (MessagingException | RuntimeException e) {
             close();
-            connectionLost = true;
             return new SendResult.Transient("sending failed: " + describe(e));
         }
     }
@@ -162,6 +174,10 @@ final class SmtpSender implements MailSender {
     @Override
     public String transport() {
         return "smtp";
+    }
+
+    private static String protocol(GatewayConfig.Smtp settings) {
+        return settings.ssl() ? "smtps" : "smtp";
     }
 
     @Override
