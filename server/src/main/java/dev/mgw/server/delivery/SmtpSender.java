@@ -1,9 +1,15 @@
 package dev.mgw.server.delivery;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
+
+import javax.net.SocketFactory;
 
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.messages.OutboundMessage;
@@ -23,7 +29,9 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * reopened after an error or after sitting idle. A reused connection is checked with {@code RSET}
  * before each message; one that fails the check is reopened and the message goes once, on the new
  * connection. Any later failure is the attempt's outcome, never retried on the spot: once the data
- * went out the relay may have taken the message.
+ * went out the relay may have taken the message. The connection's socket comes from this sender's
+ * own factory, so that {@link #abort} can close it from another thread while the transport is
+ * blocked in a read or write.
  */
 final class SmtpSender implements MailSender {
     private static final long MAX_IDLE_NANOS = 30_000_000_000L;
@@ -35,9 +43,16 @@ final class SmtpSender implements MailSender {
     private final SmtpHealth health;
     private SMTPTransport transport;
     private long lastUsedNanos;
+    private volatile Socket socket;
 
-    SmtpSender(Session session, GatewayConfig.Smtp settings, MailRenderer renderer, SmtpHealth health) {
-        this.session = session;
+    /** {@code properties}: the session settings of {@link Delivery#sessionProperties}. */
+    SmtpSender(Properties properties, GatewayConfig.Smtp settings, MailRenderer renderer, SmtpHealth health) {
+        Properties own = new Properties();
+        own.putAll(properties);
+        String prefix = "mail." + protocol(settings) + ".";
+        own.put(prefix + "socketFactory", new Sockets());
+        own.setProperty(prefix + "socketFactory.fallback", "false");
+        this.session = Session.getInstance(own);
         this.settings = settings;
         this.renderer = renderer;
         this.health = health;
@@ -61,6 +76,19 @@ final class SmtpSender implements MailSender {
             }
         }
         return transmit(mime, envelope);
+    }
+
+    /** Closes the connection in use, from any thread: the send in progress fails at once. */
+    @Override
+    public void abort() {
+        Socket current = socket;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // closed either way
+            }
+        }
     }
 
     /** {@code RSET} on the reused connection: whether it still works. */
@@ -189,6 +217,44 @@ final class SmtpSender implements MailSender {
                 // the connection is gone either way
             }
             transport = null;
+        }
+    }
+
+    /**
+     * Angus Mail connects the sockets it takes from here (and layers TLS over them); the latest
+     * is the one {@link #abort} closes.
+     */
+    private final class Sockets extends SocketFactory {
+        @Override
+        public Socket createSocket() {
+            Socket created = new Socket();
+            socket = created;
+            return created;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws SocketException {
+            throw connectedSockets();
+        }
+
+        private static SocketException connectedSockets() {
+            return new SocketException("only unconnected sockets: Angus Mail connects them itself");
         }
     }
 }
