@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.server.observe.LogContext;
 import dev.mgw.server.observe.ThrottledLog;
 
 /**
@@ -185,7 +186,9 @@ final class Leases {
 
         private synchronized void expire(String why) {
             if (!expired && sending != null) {
+                LogContext.put("message_id", message.id());
                 LOG.log(System.Logger.Level.WARNING, "aborting the send of message " + message.id() + ": " + why);
+                LogContext.put("message_id", null);
             }
             expired = true;
             if (sending != null) {
