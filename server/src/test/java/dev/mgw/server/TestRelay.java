@@ -1,8 +1,10 @@
 package dev.mgw.server;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,8 +24,9 @@ import jakarta.mail.internet.MimeMessage;
 
 /**
  * GreenMail as the relay, with the answers a real relay gives on a bad day: 451 at the end of
- * DATA for the next n messages, a 5xx or 4xx for chosen recipients, AUTH required. It records
- * every transaction's envelope (what bcc really reaches) and every Message-ID it was offered,
+ * DATA for the next n messages, a 5xx or 4xx for chosen recipients, AUTH required, slow answers
+ * to RCPT TO and to the end of DATA for chosen recipient domains. It records every transaction's
+ * envelope (what bcc really reaches), every recipient and every Message-ID it was offered,
  * accepted or not.
  */
 public final class TestRelay implements AutoCloseable {
@@ -31,6 +34,9 @@ public final class TestRelay implements AutoCloseable {
     private final Map<String, String> recipientReplies = new ConcurrentHashMap<>();
     private final List<Envelope> envelopes = new CopyOnWriteArrayList<>();
     private final List<String> offeredMessageIds = new CopyOnWriteArrayList<>();
+    private final List<String> offeredRecipients = new CopyOnWriteArrayList<>();
+    private final Map<String, Duration> recipientDelays = new ConcurrentHashMap<>();
+    private final Map<String, Duration> dataDelays = new ConcurrentHashMap<>();
     private volatile boolean authRequired;
     private final GreenMail greenMail;
 
@@ -66,6 +72,16 @@ public final class TestRelay implements AutoCloseable {
         recipientReplies.remove(address.toLowerCase());
     }
 
+    /** RCPT TO an address at this domain is answered only after {@code delay}. */
+    public void delayRecipients(String domain, Duration delay) {
+        recipientDelays.put(domain.toLowerCase(), delay);
+    }
+
+    /** The end of DATA of a message with a recipient at this domain is answered only after {@code delay}. */
+    public void delayData(String domain, Duration delay) {
+        dataDelays.put(domain.toLowerCase(), delay);
+    }
+
     /** Requires AUTH with these credentials before MAIL FROM. */
     public void requireAuth(String user, String password) {
         greenMail.setUser(user, password);
@@ -78,6 +94,11 @@ public final class TestRelay implements AutoCloseable {
 
     public List<String> offeredMessageIds() {
         return offeredMessageIds;
+    }
+
+    /** Every RCPT TO address, in the order offered (before any delay). */
+    public List<String> offeredRecipients() {
+        return offeredRecipients;
     }
 
     public MimeMessage[] received() {
@@ -118,13 +139,21 @@ public final class TestRelay implements AutoCloseable {
 
         @Override
         public String checkRecipient(SmtpState state, MailAddress recipient) {
-            return recipientReplies.get(recipient.getEmail().toLowerCase());
+            String address = recipient.getEmail().toLowerCase();
+            offeredRecipients.add(address);
+            pause(recipientDelays.get(domain(address)));
+            return recipientReplies.get(address);
         }
 
         @Override
-        public synchronized void send(SmtpState state) {
+        public void send(SmtpState state) {
             String messageId = messageId(state);
             offeredMessageIds.add(messageId);
+            state.getMessage().getToAddresses().stream()
+                    .map(address -> dataDelays.get(domain(address.getEmail().toLowerCase())))
+                    .filter(Objects::nonNull)
+                    .max(Comparator.naturalOrder())
+                    .ifPresent(ScriptedSmtpManager::pause);
             if (dataFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("scripted 451");
             }
@@ -135,7 +164,25 @@ public final class TestRelay implements AutoCloseable {
                                                .sorted()
                                                .collect(Collectors.toList()),
                                        state.getMessage().getAuthenticationState() != null));
-            super.send(state);
+            synchronized (this) {
+                super.send(state);
+            }
+        }
+
+        private static String domain(String address) {
+            return address.substring(address.lastIndexOf('@') + 1);
+        }
+
+        /** A slow relay: this connection's answer waits (other connections go on). */
+        private static void pause(Duration delay) {
+            if (delay == null) {
+                return;
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private String messageId(SmtpState state) {

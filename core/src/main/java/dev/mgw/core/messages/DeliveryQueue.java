@@ -3,6 +3,9 @@ package dev.mgw.core.messages;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
@@ -13,7 +16,8 @@ import io.helidon.dbclient.DbRow;
  * The outbox as delivery workers see it. Claiming marks due messages {@code sending} under a
  * lease with {@code FOR UPDATE SKIP LOCKED}, so concurrent workers and processes never take the
  * same row; a {@code sending} row whose lease ran out (its worker died) is due again. Every claim
- * counts an attempt, and an outcome is only recorded while the row is still at that attempt.
+ * counts an attempt; a lease is renewed, and an outcome recorded, only while the row is still
+ * {@code sending} at that attempt.
  */
 public final class DeliveryQueue {
     /** Due work, found through the partial index on next_attempt_at; for sending rows that is the lease end. */
@@ -50,6 +54,14 @@ public final class DeliveryQueue {
                    AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at)
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
             """;
+    private static final String RENEW = """
+            UPDATE messages AS m
+               SET locked_until = now() + make_interval(secs => :lease),
+                   next_attempt_at = now() + make_interval(secs => :lease)
+              FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[])) AS c(id, attempt)
+             WHERE m.id = c.id AND m.status = 'sending' AND m.attempts = c.attempt
+            RETURNING m.id, m.attempts
+            """;
     private static final String DEPTH = "SELECT count(*) AS depth FROM messages WHERE status IN ('queued', 'sending')";
 
     private final Database database;
@@ -62,11 +74,37 @@ public final class DeliveryQueue {
     public List<OutboundMessage> claim(int batch, Duration lease) {
         return database.run(() -> database.client().execute()
                 .createQuery(CLAIM)
-                .addParam("lease", (double) lease.toMillis() / 1000)
+                .addParam("lease", seconds(lease))
                 .addParam("batch", batch)
                 .execute()
                 .map(DeliveryQueue::outbound)
                 .toList());
+    }
+
+    /**
+     * Extends the leases of these claimed messages to {@code lease} from now, in one statement.
+     * Returns those renewed; a message left out is no longer this claim's (its lease ran out and
+     * another worker took it, or its outcome is recorded).
+     */
+    public List<OutboundMessage> renew(List<OutboundMessage> claimed, Duration lease) {
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        String[] ids = new String[claimed.size()];
+        Integer[] attempts = new Integer[claimed.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = claimed.get(i).id().toString();
+            attempts[i] = claimed.get(i).attempt();
+        }
+        Map<UUID, Integer> renewed = database.run(() -> database.client().execute()
+                .createQuery(RENEW)
+                .addParam("lease", seconds(lease))
+                .addParam("ids", ids)
+                .addParam("attempts", attempts)
+                .execute()
+                .collect(Collectors.toMap(row -> Rows.uuid(row, "id"), row -> Rows.integer(row, "attempts"))));
+        return claimed.stream().filter(message -> renewed.get(message.id()) instanceof Integer attempt
+                                                  && attempt == message.attempt()).toList();
     }
 
     /**
@@ -138,6 +176,10 @@ public final class DeliveryQueue {
                 .execute()
                 .map(row -> Rows.longValue(row, "depth"))
                 .orElse(0L));
+    }
+
+    private static double seconds(Duration lease) {
+        return (double) lease.toMillis() / 1000;
     }
 
     private static OutboundMessage outbound(DbRow row) {

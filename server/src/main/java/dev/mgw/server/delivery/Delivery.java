@@ -25,9 +25,12 @@ import jakarta.mail.Session;
 
 /**
  * The delivery workers of this process: {@code DELIVERY_WORKERS} virtual threads that claim due
- * messages in small batches, send them (over SMTP, or render them in the sandbox) and record each
- * outcome. A message accepted here wakes a worker at once; messages accepted by other processes
- * are found by polling every {@value #POLL_MILLIS} ms.
+ * messages in small batches and send them one at a time (over SMTP, or render them in the
+ * sandbox), recording each message's outcome, fenced by attempt, as soon as its own send ends.
+ * The claims stay this process's while they are worked on, however slow the relay: {@link Leases}
+ * renews them and aborts a send whose lease can no longer be renewed. A message accepted here
+ * wakes a worker at once; messages accepted by other processes are found by polling every
+ * {@value #POLL_MILLIS} ms.
  */
 public final class Delivery implements AutoCloseable {
     static final int BATCH = 10;
@@ -41,6 +44,7 @@ public final class Delivery implements AutoCloseable {
     private final SmtpHealth health;
     private final Supplier<MailSender> senders;
     private final Backoff backoff;
+    private final Leases leases;
     private final Semaphore work = new Semaphore(0);
     private final List<Thread> workers = new ArrayList<>();
     private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
@@ -62,11 +66,12 @@ public final class Delivery implements AutoCloseable {
         this.listener = listener;
         this.health = new SmtpHealth(config.smtp().sandbox());
         this.backoff = new Backoff(config.delivery().backoff());
-        Session session = Session.getInstance(sessionProperties(config.smtp()));
-        MailRenderer renderer = new MailRenderer(session);
+        this.leases = new Leases(queue, config.delivery().lease());
+        Properties properties = sessionProperties(config.smtp());
+        MailRenderer renderer = new MailRenderer(Session.getInstance(properties));
         this.senders = config.smtp().sandbox()
                 ? () -> new SandboxSender(renderer)
-                : () -> new SmtpSender(session, config.smtp(), renderer, health);
+                : () -> new SmtpSender(properties, config.smtp(), renderer, health);
     }
 
     /** Starts the workers. */
@@ -76,6 +81,7 @@ public final class Delivery implements AutoCloseable {
                                                  + "marked sent, and nothing leaves this machine.");
         }
         running = true;
+        leases.start();
         for (int i = 0; i < config.delivery().workers(); i++) {
             workers.add(Thread.ofVirtual().name("delivery-" + i).start(this::work));
         }
@@ -90,6 +96,11 @@ public final class Delivery implements AutoCloseable {
 
     public SmtpHealth health() {
         return health;
+    }
+
+    /** Messages this process has claimed and not yet recorded or let go. */
+    int claimsHeld() {
+        return leases.size();
     }
 
     /**
@@ -113,9 +124,12 @@ public final class Delivery implements AutoCloseable {
             }
         }
         if (!finished) {
-            LOG.log(System.Logger.Level.WARNING, "delivery did not finish within " + grace.toSeconds()
-                                                 + " s; unfinished messages are delivered after their lease runs out");
+            LOG.log(System.Logger.Level.WARNING, "delivery did not finish within " + grace.toSeconds() + " s; "
+                                                 + claimsHeld() + " claimed messages are delivered after their "
+                                                 + "lease runs out");
+            leases.abortAll();
         }
+        leases.stop();
         return finished;
     }
 
@@ -127,6 +141,7 @@ public final class Delivery implements AutoCloseable {
     private void work() {
         try (MailSender sender = senders.get()) {
             while (running) {
+                long claimed = System.nanoTime();
                 List<OutboundMessage> batch;
                 try {
                     batch = queue.claim(BATCH, config.delivery().lease());
@@ -138,44 +153,65 @@ public final class Delivery implements AutoCloseable {
                 if (batch.isEmpty()) {
                     pause(POLL_MILLIS);
                 } else {
-                    deliver(batch, sender);
+                    deliver(leases.hold(batch, claimed), sender);
                 }
             }
         }
     }
 
-    /** Sends a claimed batch and records every outcome in one statement. */
-    private void deliver(List<OutboundMessage> batch, MailSender sender) {
-        long claimed = System.nanoTime();
-        long halfLease = config.delivery().lease().toNanos() / 2;
-        List<DeliveryOutcome> outcomes = new ArrayList<>(batch.size());
-        List<Runnable> reports = new ArrayList<>(batch.size());
-        for (OutboundMessage message : batch) {
-            if (!running || System.nanoTime() - claimed > halfLease) {
-                outcomes.add(new DeliveryOutcome.Released(message.id(), message.attempt(), clock.instant(),
+    /** Sends a claimed batch one message at a time; what shutdown leaves unsent goes back to the queue. */
+    private void deliver(List<Leases.Lease> batch, MailSender sender) {
+        List<Leases.Lease> unsent = new ArrayList<>();
+        List<DeliveryOutcome> released = new ArrayList<>();
+        for (Leases.Lease lease : batch) {
+            if (running) {
+                deliver(lease, sender);
+            } else {
+                OutboundMessage message = lease.message();
+                unsent.add(lease);
+                released.add(new DeliveryOutcome.Released(message.id(), message.attempt(), clock.instant(),
                                                           message.lastError()));
-                continue;
             }
-            outcomes.add(deliver(message, sender, reports));
         }
-        recordWithRetry(outcomes, claimed);
-        reports.forEach(Runnable::run);
+        record(unsent, released);
     }
 
-    private DeliveryOutcome deliver(OutboundMessage message, MailSender sender, List<Runnable> reports) {
+    /** Sends one message and records its outcome at once. */
+    private void deliver(Leases.Lease lease, MailSender sender) {
+        OutboundMessage message = lease.message();
+        List<Runnable> reports = new ArrayList<>(1);
+        DeliveryOutcome outcome;
         if (message.attempt() > config.delivery().maxAttempts()) {
             // a worker died after claiming it for the last allowed attempt: no one knows how that one ended
             String error = "gave up after " + config.delivery().maxAttempts() + " attempts; last: "
                            + message.lastError().orElse("the sending worker stopped");
             reports.add(() -> report(message, "failed", error, null));
-            return new DeliveryOutcome.Failed(message.id(), message.attempt(), error);
+            outcome = new DeliveryOutcome.Failed(message.id(), message.attempt(), error);
+        } else if (lease.begin(sender)) {
+            SendResult result;
+            try {
+                result = sender.send(message);
+            } finally {
+                lease.end();
+            }
+            outcome = outcome(message, result, sender.transport(), reports);
+        } else {
+            queueTrouble.report("message " + message.id() + " not sent: its lease could not be renewed; it is "
+                                + "claimed again once the lease runs out");
+            lease.release();
+            return;
         }
-        SendResult result = sender.send(message);
+        record(List.of(lease), List.of(outcome));
+        reports.forEach(Runnable::run);
+    }
+
+    private DeliveryOutcome outcome(OutboundMessage message, SendResult result, String transport,
+                                    List<Runnable> reports) {
         Instant now = clock.instant();
         return switch (result) {
             case SendResult.Delivered delivered -> {
                 reports.add(() -> report(message, "sent", delivered.rejected().orElse(null), delivered.reply()));
-                yield new DeliveryOutcome.Sent(message.id(), message.attempt(), now, sender.transport(),
+                yield new DeliveryOutcome.Sent(message.id(), message.attempt(), now, transport,
                                                message.messageIdHeader(), delivered.rejected());
             }
             case SendResult.Transient failure when message.attempt() < config.delivery().maxAttempts() -> {
@@ -196,25 +232,29 @@ public final class Delivery implements AutoCloseable {
     }
 
     /**
-     * The sends happened: their outcomes must be written, or the lease runs out and the messages
-     * go out again. Keeps trying (the database may be briefly away) while the lease lasts.
+     * Records the outcomes of these leases in one statement, then lets the leases go. A send that
+     * happened must be written, or the message goes out again once its lease runs out: keeps
+     * trying (the database may be briefly away) while any of the leases is held.
      */
-    private void recordWithRetry(List<DeliveryOutcome> outcomes, long claimedNanos) {
-        long leaseEnd = claimedNanos + config.delivery().lease().toNanos();
-        while (true) {
-            try {
-                queue.record(outcomes);
-                return;
-            } catch (RuntimeException e) {
-                if (System.nanoTime() + 1_000_000_000L > leaseEnd) {
-                    LOG.log(System.Logger.Level.ERROR, "could not record " + outcomes.size()
-                                                       + " delivery outcomes before the lease ran out: "
-                                                       + e.getMessage() + "; they will be delivered again");
+    private void record(List<Leases.Lease> held, List<DeliveryOutcome> outcomes) {
+        try {
+            while (true) {
+                try {
+                    queue.record(outcomes);
                     return;
+                } catch (RuntimeException e) {
+                    if (held.stream().noneMatch(Leases.Lease::held)) {
+                        LOG.log(System.Logger.Level.ERROR, "could not record " + outcomes.size()
+                                                           + " delivery outcomes before the lease ran out: "
+                                                           + e.getMessage() + "; they will be delivered again");
+                        return;
+                    }
+                    queueTrouble.report("cannot record delivery outcomes yet: " + e.getMessage());
+                    pause(500);
                 }
-                queueTrouble.report("cannot record delivery outcomes yet: " + e.getMessage());
-                pause(500);
             }
+        } finally {
+            held.forEach(Leases.Lease::release);
         }
     }
 

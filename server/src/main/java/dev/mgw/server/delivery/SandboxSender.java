@@ -26,6 +26,11 @@ final class SandboxSender implements MailSender {
         }
     }
 
+    /** Nothing to abort: a sandbox send holds no connection and ends as soon as it is rendered. */
+    @Override
+    public void abort() {
+    }
+
     @Override
     public String transport() {
         return "sandbox";

@@ -1,9 +1,15 @@
 package dev.mgw.server.delivery;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
+
+import javax.net.SocketFactory;
 
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.messages.OutboundMessage;
@@ -20,8 +26,12 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
  * One worker's SMTP connection (Angus Mail): opened on first use, reused across messages,
- * reopened after an error or after sitting idle. A reused connection that turns out dead is
- * reopened and the message tried once more at once, without counting a failed attempt.
+ * reopened after an error or after sitting idle. A reused connection is checked with {@code RSET}
+ * before each message; one that fails the check is reopened and the message goes once, on the new
+ * connection. Any later failure is the attempt's outcome, never retried on the spot: once the data
+ * went out the relay may have taken the message. The connection's socket comes from this sender's
+ * own factory, so that {@link #abort} can close it from another thread while the transport is
+ * blocked in a read or write.
  */
 final class SmtpSender implements MailSender {
     private static final long MAX_IDLE_NANOS = 30_000_000_000L;
@@ -33,10 +43,16 @@ final class SmtpSender implements MailSender {
     private final SmtpHealth health;
     private SMTPTransport transport;
     private long lastUsedNanos;
-    private boolean connectionLost;
+    private volatile Socket socket;
 
-    SmtpSender(Session session, GatewayConfig.Smtp settings, MailRenderer renderer, SmtpHealth health) {
-        this.session = session;
+    /** {@code properties}: the session settings of {@link Delivery#sessionProperties}. */
+    SmtpSender(Properties properties, GatewayConfig.Smtp settings, MailRenderer renderer, SmtpHealth health) {
+        Properties own = new Properties();
+        own.putAll(properties);
+        String prefix = "mail." + protocol(settings) + ".";
+        own.put(prefix + "socketFactory", new Sockets());
+        own.setProperty(prefix + "socketFactory.fallback", "false");
+        this.session = Session.getInstance(own);
         this.settings = settings;
         this.renderer = renderer;
         this.health = health;
@@ -52,34 +68,59 @@ final class SmtpSender implements MailSender {
         } catch (MessagingException | RuntimeException e) {
             return new SendResult.Permanent("cannot render the message: " + e.getMessage());
         }
-        boolean reused = transport != null && System.nanoTime() - lastUsedNanos < MAX_IDLE_NANOS;
-        connectionLost = false;
-        SendResult result = attempt(mime, envelope, reused);
-        if (reused && connectionLost) {
-            // the reused connection had died (the relay timed it out, restarted): a fresh one decides
-            result = attempt(mime, envelope, false);
-        }
-        return result;
-    }
-
-    private SendResult attempt(MimeMessage mime, InternetAddress[] envelope, boolean reuse) {
-        if (!reuse) {
-            close();
-            try {
-                transport = (SMTPTransport) session.getTransport(settings.ssl() ? "smtps" : "smtp");
-                transport.connect(settings.host().orElseThrow(), settings.port(), settings.username().orElse(null),
-                                  settings.username().isPresent() ? settings.password().reveal() : null);
-                health.connected();
-            } catch (AuthenticationFailedException e) {
-                health.connectionFailed();
-                close();
-                return new SendResult.Transient("login to the relay failed: " + describe(e));
-            } catch (MessagingException | RuntimeException e) {
-                health.connectionFailed();
-                close();
-                return new SendResult.Transient("cannot connect to the relay: " + describe(e));
+        boolean reusable = transport != null && System.nanoTime() - lastUsedNanos < MAX_IDLE_NANOS && reset();
+        if (!reusable) {
+            Optional<SendResult> failure = connect();
+            if (failure.isPresent()) {
+                return failure.get();
             }
         }
+        return transmit(mime, envelope);
+    }
+
+    /** Closes the connection in use, from any thread: the send in progress fails at once. */
+    @Override
+    public void abort() {
+        Socket current = socket;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // closed either way
+            }
+        }
+    }
+
+    /** {@code RSET} on the reused connection: whether it still works. */
+    private boolean reset() {
+        try {
+            return transport.simpleCommand("RSET") == 250;
+        } catch (MessagingException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Opens a fresh connection; a failure to do so is the attempt's outcome. */
+    private Optional<SendResult> connect() {
+        close();
+        try {
+            transport = (SMTPTransport) session.getTransport(protocol(settings));
+            transport.connect(settings.host().orElseThrow(), settings.port(), settings.username().orElse(null),
+                              settings.username().isPresent() ? settings.password().reveal() : null);
+            health.connected();
+            return Optional.empty();
+        } catch (AuthenticationFailedException e) {
+            health.connectionFailed();
+            close();
+            return Optional.of(new SendResult.Transient("login to the relay failed: " + describe(e)));
+        } catch (MessagingException | RuntimeException e) {
+            health.connectionFailed();
+            close();
+            return Optional.of(new SendResult.Transient("cannot connect to the relay: " + describe(e)));
+        }
+    }
+
+    private SendResult transmit(MimeMessage mime, InternetAddress[] envelope) {
         try {
             transport.sendMessage(mime, envelope);
             lastUsedNanos = System.nanoTime();
@@ -91,7 +132,6 @@ final class SmtpSender implements MailSender {
             return recipientsRefused(e);
         } catch (MessagingException | RuntimeException e) {
             close();
-            connectionLost = true;
             return new SendResult.Transient("sending failed: " + describe(e));
         }
     }
@@ -164,6 +204,10 @@ final class SmtpSender implements MailSender {
         return "smtp";
     }
 
+    private static String protocol(GatewayConfig.Smtp settings) {
+        return settings.ssl() ? "smtps" : "smtp";
+    }
+
     @Override
     public void close() {
         if (transport != null) {
@@ -173,6 +217,44 @@ final class SmtpSender implements MailSender {
                 // the connection is gone either way
             }
             transport = null;
+        }
+    }
+
+    /**
+     * Angus Mail connects the sockets it takes from here (and layers TLS over them); the latest
+     * is the one {@link #abort} closes.
+     */
+    private final class Sockets extends SocketFactory {
+        @Override
+        public Socket createSocket() {
+            Socket created = new Socket();
+            socket = created;
+            return created;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws SocketException {
+            throw connectedSockets();
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws SocketException {
+            throw connectedSockets();
+        }
+
+        private static SocketException connectedSockets() {
+            return new SocketException("only unconnected sockets: Angus Mail connects them itself");
         }
     }
 }

@@ -1,0 +1,178 @@
+package dev.mgw.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A raw-socket SMTP relay for what GreenMail cannot be made to do: take a whole message and then
+ * reset the connection, answer 250 only after the client stopped waiting, drop the connection
+ * when it is checked with {@code RSET}. It records every message it took (its Message-ID and
+ * the connection it came on, counted from 1) and every {@code RSET}.
+ */
+public final class ScriptedRelay implements AutoCloseable {
+    private final ServerSocket listener;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger resets = new AtomicInteger();
+    private final AtomicBoolean dropOnRset = new AtomicBoolean();
+    private final Queue<AfterData> afterData = new ConcurrentLinkedQueue<>();
+    private final List<Taken> taken = new CopyOnWriteArrayList<>();
+
+    /** A message the relay read to its final dot. */
+    public record Taken(String messageId, int connection) {
+    }
+
+    /** How the relay ends a message's DATA: reset the connection, or answer 250 after a delay. */
+    private record AfterData(boolean reset, Duration delay) {
+    }
+
+    public ScriptedRelay() {
+        try {
+            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a port for the scripted relay", e);
+        }
+        Thread.ofVirtual().name("scripted-relay").start(this::acceptLoop);
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** The next message is read in full, then the connection is reset without an answer. */
+    public void resetAfterNextData() {
+        afterData.add(new AfterData(true, Duration.ZERO));
+    }
+
+    /** The next message is read in full and answered 250 only after {@code delay}. */
+    public void answerNextDataAfter(Duration delay) {
+        afterData.add(new AfterData(false, delay));
+    }
+
+    /** The next {@code RSET} resets the connection instead of an answer. */
+    public void dropConnectionOnNextRset() {
+        dropOnRset.set(true);
+    }
+
+    public List<Taken> taken() {
+        return taken;
+    }
+
+    /** The messages taken with this Message-ID. */
+    public List<Taken> taken(String messageId) {
+        return taken.stream().filter(t -> messageId.equals(t.messageId())).toList();
+    }
+
+    /** {@code RSET} commands received so far. */
+    public int resets() {
+        return resets.get();
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket socket = listener.accept();
+                int connection = connections.incrementAndGet();
+                Thread.ofVirtual().name("scripted-relay-" + connection).start(() -> converse(socket, connection));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void converse(Socket socket, int connection) {
+        try (socket;
+             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                                                                          StandardCharsets.ISO_8859_1));
+             OutputStream out = socket.getOutputStream()) {
+            answer(out, "220 scripted.test ESMTP");
+            String line;
+            while ((line = in.readLine()) != null) {
+                String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
+                switch (verb) {
+                    case "EHLO", "HELO" -> answer(out, "250 scripted.test");
+                    case "MAIL", "RCPT" -> answer(out, "250 2.1.0 Ok");
+                    case "NOOP" -> answer(out, "250 2.0.0 Ok");
+                    case "RSET" -> {
+                        resets.incrementAndGet();
+                        if (dropOnRset.getAndSet(false)) {
+                            reset(socket);
+                            return;
+                        }
+                        answer(out, "250 2.0.0 Ok");
+                    }
+                    case "DATA" -> {
+                        answer(out, "354 End data with <CR><LF>.<CR><LF>");
+                        taken.add(new Taken(readMessageId(in), connection));
+                        AfterData end = afterData.poll();
+                        if (end != null && end.reset()) {
+                            reset(socket);
+                            return;
+                        }
+                        if (end != null) {
+                            Thread.sleep(end.delay());
+                        }
+                        answer(out, "250 2.0.0 Ok: queued");
+                    }
+                    case "QUIT" -> {
+                        answer(out, "221 2.0.0 Bye");
+                        return;
+                    }
+                    default -> answer(out, "502 5.5.2 Command not recognized");
+                }
+            }
+        } catch (IOException e) {
+            // the client went away (it timed out, or closed after an error): nothing more to say
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads the message up to the lone dot; returns its Message-ID header. */
+    private static String readMessageId(BufferedReader in) throws IOException {
+        String messageId = null;
+        String line;
+        while ((line = in.readLine()) != null && !line.equals(".")) {
+            if (messageId == null && line.regionMatches(true, 0, "Message-ID:", 0, 11)) {
+                messageId = line.substring(11).strip();
+            }
+        }
+        return messageId;
+    }
+
+    private static void answer(OutputStream out, String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
