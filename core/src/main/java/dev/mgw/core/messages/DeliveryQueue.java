@@ -51,6 +51,12 @@ public final class DeliveryQueue {
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
             """;
     private static final String DEPTH = "SELECT count(*) AS depth FROM messages WHERE status IN ('queued', 'sending')";
+    /** The first entry of the due-work index: one index read however long the queue. */
+    private static final String OLDEST_DUE_AGE = """
+            SELECT CAST(COALESCE(floor(EXTRACT(EPOCH FROM now() - min(next_attempt_at))), 0) AS bigint) AS age
+              FROM messages
+             WHERE status IN ('queued', 'sending') AND next_attempt_at <= now()
+            """;
 
     private final Database database;
 
@@ -137,6 +143,18 @@ public final class DeliveryQueue {
                 .createGet(DEPTH)
                 .execute()
                 .map(row -> Rows.longValue(row, "depth"))
+                .orElse(0L));
+    }
+
+    /**
+     * Seconds the oldest due message (queued and due, or sending with its lease run out) has waited
+     * since it became due, across all processes; 0 when none is due.
+     */
+    public long oldestDueAgeSeconds() {
+        return database.run(() -> database.client().execute()
+                .createGet(OLDEST_DUE_AGE)
+                .execute()
+                .map(row -> Rows.longValue(row, "age"))
                 .orElse(0L));
     }
 

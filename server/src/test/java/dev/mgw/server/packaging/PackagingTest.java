@@ -141,7 +141,8 @@ class PackagingTest {
                 .map(t -> t.getString("expr"))
                 .collect(Collectors.joining("\n"));
         for (String series : List.of("http_requests_total", "http_request_duration_seconds_bucket", "email_sends_total",
-                                     "rate_limit_checks_total{", "email_queue_depth", "email_delivery_seconds_bucket")) {
+                                     "rate_limit_checks_total{", "email_queue_depth", "email_delivery_seconds_bucket",
+                                     "email_oldest_queued_age_seconds", "db_up")) {
             assertTrue(expressions.contains(series), "a panel uses " + series);
         }
         assertTrue(expressions.contains("result") || expressions.contains("exceeded"), "quota refusals");
