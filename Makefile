@@ -40,7 +40,7 @@ migrate: build ## apply the schema to DATABASE_URL
 	@[ -n "$$DATABASE_URL" ] || scripts/ensure-database.sh $(RUN_DATABASE)
 	$(MGW) db migrate
 
-seed: migrate ## create the development key sk_test_default_key_123 (limit 15)
+seed: migrate ## create the development key sk_test_default_key_123 (limit 15); again, it says it exists
 	$(MGW) keys create --name default --limit 15 --key sk_test_default_key_123
 
 BENCH_CP := bench/target/classes:bench/target/libs/*
