@@ -15,8 +15,10 @@ SERVER_JAR := server/target/mail-gateway.jar
 SOURCES := $(shell find pom.xml */pom.xml */src/main core/src/test/java/dev/mgw/core/testing scripts/find-java.sh -type f 2>/dev/null)
 # `make run` uses the default database; DATABASE_URL overrides it as everywhere else.
 RUN_DATABASE := mailgateway
+SINK_PORT := 1025
+BENCH_CP := bench/target/classes:bench/target/libs/*
 
-.PHONY: help build run test seed up down logs migrate bench drill clean docker-check
+.PHONY: help build run sink test seed up down logs migrate bench drill clean docker-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,14 +28,18 @@ build: $(GATEWAY) $(MGW) ## build server/target/mail-gateway (and its jar) and a
 $(GATEWAY) $(SERVER_JAR) $(MGW) bench/target/classes &: $(SOURCES)
 	$(MVN) -q package -DskipTests
 
-test: ## run every test against the local PostgreSQL, in databases of this run only
+test: ## run every test against the local PostgreSQL (databases of this run only), then the README's Quick start
 	scripts/run-tests.sh
+	scripts/check-quickstart.sh
 
 run: build ## build, migrate and start the gateway on :8000: relay SMTP_HOST, or the sandbox when it is unset
 	@scripts/ensure-postgres.sh
 	@[ -n "$$DATABASE_URL" ] || scripts/ensure-database.sh $(RUN_DATABASE)
 	$(MGW) db migrate
 	$(GATEWAY)
+
+sink: build ## a loopback SMTP sink on 127.0.0.1:1025 that prints every message it receives
+	java -cp '$(BENCH_CP)' dev.mgw.bench.SmtpSink $(SINK_PORT)
 
 migrate: build ## apply the schema to DATABASE_URL
 	@scripts/ensure-postgres.sh
@@ -43,7 +49,6 @@ migrate: build ## apply the schema to DATABASE_URL
 seed: migrate ## create the development key sk_test_default_key_123 (limit 15); again, it says it exists
 	$(MGW) keys create --name default --limit 15 --key sk_test_default_key_123
 
-BENCH_CP := bench/target/classes:bench/target/libs/*
 BENCH_JAVA := MGW_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mgw_test java -cp '$(BENCH_CP)'
 
 bench: build ## measure SPEC §9 against same-run baselines; writes bench/results/ (about 9 min)
