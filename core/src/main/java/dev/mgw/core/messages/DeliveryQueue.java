@@ -50,10 +50,10 @@ public final class DeliveryQueue {
                    AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at)
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
             """;
-    private static final String DEPTH = "SELECT count(*) AS depth FROM messages WHERE status IN ('queued', 'sending')";
+    private static final String DEPTH = "SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')";
     /** The first entry of the due-work index: one index read however long the queue. */
     private static final String OLDEST_DUE_AGE = """
-            SELECT CAST(COALESCE(floor(EXTRACT(EPOCH FROM now() - min(next_attempt_at))), 0) AS bigint) AS age
+            SELECT CAST(COALESCE(floor(EXTRACT(EPOCH FROM now() - min(next_attempt_at))), 0) AS bigint) AS n
               FROM messages
              WHERE status IN ('queued', 'sending') AND next_attempt_at <= now()
             """;
@@ -139,11 +139,7 @@ public final class DeliveryQueue {
 
     /** Messages waiting or being sent, across all processes. */
     public long depth() {
-        return database.run(() -> database.client().execute()
-                .createGet(DEPTH)
-                .execute()
-                .map(row -> Rows.longValue(row, "depth"))
-                .orElse(0L));
+        return number(DEPTH);
     }
 
     /**
@@ -151,10 +147,15 @@ public final class DeliveryQueue {
      * since it became due, across all processes; 0 when none is due.
      */
     public long oldestDueAgeSeconds() {
+        return number(OLDEST_DUE_AGE);
+    }
+
+    /** The one value ({@code n}) of a statement that reads one row. */
+    private long number(String statement) {
         return database.run(() -> database.client().execute()
-                .createGet(OLDEST_DUE_AGE)
+                .createGet(statement)
                 .execute()
-                .map(row -> Rows.longValue(row, "age"))
+                .map(row -> Rows.longValue(row, "n"))
                 .orElse(0L));
     }
 
