@@ -13,6 +13,7 @@ COPY admin-cli/pom.xml admin-cli/
 COPY server/pom.xml server/
 COPY bench/pom.xml bench/
 RUN mvn -B -q dependency:go-offline -DexcludeGroupIds=dev.mgw || true
+COPY scripts/find-java.sh scripts/
 COPY db-changelog db-changelog
 COPY core core
 COPY admin-cli admin-cli
@@ -20,20 +21,24 @@ COPY server server
 RUN mvn -B -q package -DskipTests -pl server,admin-cli -am
 
 FROM eclipse-temurin:25-jre-alpine
-RUN addgroup -g 1000 mgw && adduser -u 1000 -G mgw -H -D -s /sbin/nologin mgw
+RUN addgroup -g 1000 mgw && adduser -u 1000 -G mgw -H -D -s /sbin/nologin mgw \
+    && mkdir -p /var/cache/mail-gateway && chown 1000:1000 /var/cache/mail-gateway
 WORKDIR /app
+COPY --from=build /src/server/target/mail-gateway /app/mail-gateway
 COPY --from=build /src/server/target/mail-gateway.jar /app/mail-gateway.jar
 COPY --from=build /src/server/target/libs /app/libs
 COPY --from=build /src/admin-cli/target/mgw /usr/local/bin/mgw
 USER 1000:1000
+# CACHE_DIRECTORY: where the launcher keeps its class data archive (written when the container's
+# first run exits, used on its restarts), as systemd's CacheDirectory= would set it
 ENV SERVER_HOST=0.0.0.0 \
     SERVER_PORT=8000 \
-    LOG_JSON=true
+    LOG_JSON=true \
+    CACHE_DIRECTORY=/var/cache/mail-gateway
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD wget -q -O /dev/null http://127.0.0.1:8000/health/live || exit 1
 STOPSIGNAL SIGTERM
-# the JVM options of GATEWAY_JAVA_OPTS in the Makefile: heap cap and G1 mark stack keep the process
-# under 300 MB; the class data archive is written when the container's first run exits and used on
-# its restarts
-ENTRYPOINT ["java", "-Xmx128m", "-XX:MarkStackSize=64k", "-XX:+ExitOnOutOfMemoryError", "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=/tmp/mail-gateway.jsa", "-jar", "/app/mail-gateway.jar"]
+# the launcher: the production JVM options (heap cap, G1 mark stack, exit on out of memory, class data
+# archive, JVM messages on stderr); JAVA_OPTS (docker run -e JAVA_OPTS=…) adds to them
+ENTRYPOINT ["/app/mail-gateway"]

@@ -8,46 +8,47 @@ export PATH := $(JAVA_HOME)/bin:$(PATH)
 
 MVN := mvn -B
 MGW := admin-cli/target/mgw
+# The launcher runs the jar with the production JVM options (server/src/main/sh/mail-gateway.sh);
+# JAVA_OPTS adds to them, here as everywhere.
+GATEWAY := server/target/mail-gateway
 SERVER_JAR := server/target/mail-gateway.jar
-SOURCES := $(shell find pom.xml */pom.xml */src/main core/src/test/java/dev/mgw/core/testing -type f 2>/dev/null)
+SOURCES := $(shell find pom.xml */pom.xml */src/main core/src/test/java/dev/mgw/core/testing scripts/find-java.sh -type f 2>/dev/null)
 # `make run` uses the default database; DATABASE_URL overrides it as everywhere else.
 RUN_DATABASE := mailgateway
-# How the gateway's JVM runs here, in the image (Dockerfile) and in `make bench`/`make drill`:
-# the heap cap and G1's initial mark stack (64k entries instead of 4M; it grows when marking
-# needs more) keep the process under 300 MB resident under overload (live data is about 15 MB,
-# G1 otherwise commits 256 MB of heap and 43 MB of its own); a class data archive, written when
-# the first run exits and rewritten when the jar changes, cuts the start to ready by a quarter.
-GATEWAY_JAVA_OPTS ?= -Xmx128m -XX:MarkStackSize=64k -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$(CURDIR)/server/target/mail-gateway.jsa
-export GATEWAY_JAVA_OPTS
+SINK_PORT := 1025
+BENCH_CP := bench/target/classes:bench/target/libs/*
 
-.PHONY: help build run test seed up down logs migrate bench drill clean docker-check
+.PHONY: help build run sink test seed up down logs migrate bench drill clean docker-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
 
-build: $(SERVER_JAR) $(MGW) ## build server/target/mail-gateway.jar and admin-cli/target/mgw
+build: $(GATEWAY) $(MGW) ## build server/target/mail-gateway (and its jar) and admin-cli/target/mgw
 
-$(SERVER_JAR) $(MGW) bench/target/classes &: $(SOURCES)
+$(GATEWAY) $(SERVER_JAR) $(MGW) bench/target/classes &: $(SOURCES)
 	$(MVN) -q package -DskipTests
 
-test: ## run every test against the local PostgreSQL, in databases of this run only
+test: ## run every test against the local PostgreSQL (databases of this run only), then the README's Quick start
 	scripts/run-tests.sh
+	scripts/check-quickstart.sh
 
-run: build ## build, migrate and start the gateway on :8000 with the sandbox transport
+run: build ## build, migrate and start the gateway on :8000: relay SMTP_HOST, or the sandbox when it is unset
 	@scripts/ensure-postgres.sh
 	@[ -n "$$DATABASE_URL" ] || scripts/ensure-database.sh $(RUN_DATABASE)
 	$(MGW) db migrate
-	SMTP_HOST= java $(GATEWAY_JAVA_OPTS) -jar $(SERVER_JAR)
+	$(GATEWAY)
+
+sink: build ## a loopback SMTP sink on 127.0.0.1:1025 that prints every message it receives
+	java -cp '$(BENCH_CP)' dev.mgw.bench.SmtpSink $(SINK_PORT)
 
 migrate: build ## apply the schema to DATABASE_URL
 	@scripts/ensure-postgres.sh
 	@[ -n "$$DATABASE_URL" ] || scripts/ensure-database.sh $(RUN_DATABASE)
 	$(MGW) db migrate
 
-seed: migrate ## create the development key sk_test_default_key_123 (limit 15)
+seed: migrate ## create the development key sk_test_default_key_123 (limit 15); again, it says it exists
 	$(MGW) keys create --name default --limit 15 --key sk_test_default_key_123
 
-BENCH_CP := bench/target/classes:bench/target/libs/*
 BENCH_JAVA := MGW_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mgw_test java -cp '$(BENCH_CP)'
 
 bench: build ## measure SPEC §9 against same-run baselines; writes bench/results/ (about 10 min)

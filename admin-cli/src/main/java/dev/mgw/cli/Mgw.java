@@ -42,6 +42,11 @@ import picocli.CommandLine.ScopeType;
                         AutoComplete.GenerateCompletion.class},
          footer = {"", "Configuration: the server's environment variables (DATABASE_URL, ...), MGW_CONFIG or etc/mgw.yaml (example: etc/mgw.example.yaml)."})
 public final class Mgw implements AutoCloseable {
+    /**
+     * The pool warns, on closing, that a connection attempt was still backing off: what the one
+     * line about an unreachable database has said already. JUL holds loggers weakly, hence the field.
+     */
+    private static final Logger POOL = Logger.getLogger("com.zaxxer.hikari");
     @Option(names = "--database-url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "Database to use (overrides DATABASE_URL): postgresql://user:pass@host:port/db or jdbc:postgresql://...")
     private String databaseUrl;
@@ -139,7 +144,7 @@ public final class Mgw implements AutoCloseable {
         return 1;
     }
 
-    /** Liquibase and the pool log at INFO; on a terminal only warnings show, unless --verbose. */
+    /** Liquibase and the pool log at INFO; on a terminal only warnings show (none of the pool's), unless --verbose. */
     private void quietLogging() {
         Level level = verbose ? Level.INFO : Level.WARNING;
         Logger root = Logger.getLogger("");
@@ -147,6 +152,7 @@ public final class Mgw implements AutoCloseable {
         for (var handler : root.getHandlers()) {
             handler.setLevel(level);
         }
+        POOL.setLevel(verbose ? Level.INFO : Level.SEVERE);
     }
 
     @Override

@@ -86,6 +86,28 @@ class MgwKeysIT {
     }
 
     @Test
+    void importingTheSameSecretAgainSaysTheKeyExistsAndSucceeds() {
+        String[] seed = {"keys", "create", "--name", "default", "--limit", "15", "--key", "sk_test_default_key_123"};
+        assertEquals(0, mgw.run(seed).exit());
+        String id = db.queryString("SELECT CAST(id AS text) FROM api_keys WHERE name = 'default'");
+
+        MgwRunner.Result again = mgw.run(seed);
+        assertEquals(0, again.exit(), again::toString);
+        assertEquals("Key 'default' already exists with this secret (id " + id + ", prefix sk_test_defa, limit 15 "
+                     + "recipients per UTC day); nothing changed.\n", again.out());
+        assertEquals("", again.err());
+        MgwRunner.Result json = mgw.run("keys", "create", "--name", "default", "--key", "sk_test_default_key_123", "--json");
+        assertEquals(0, json.exit(), json::toString);
+        assertEquals(id, json.<JsonObject>json().getString("id"));
+        assertTrue(json.<JsonObject>json().getBoolean("already_existed"), json::toString);
+        assertEquals(1, db.queryLong("SELECT count(*) FROM api_keys"), "no second key");
+
+        MgwRunner.Result otherSecret = mgw.run("keys", "create", "--name", "default", "--key", "sk_test_another_key_456");
+        assertEquals(1, otherSecret.exit(), otherSecret::toString);
+        assertEquals("mgw: an active key named 'default' already exists\n", otherSecret.err());
+    }
+
+    @Test
     void badImportedKeyIsAnError() {
         MgwRunner.Result result = mgw.run("keys", "create", "--name", "x", "--key", "short");
         assertEquals(1, result.exit(), result::toString);

@@ -19,8 +19,8 @@ import dev.mgw.core.testing.TestDatabase;
 
 /**
  * {@code make bench}: the numbers of SPEC §9 on this machine, each next to a baseline measured in
- * the same run. The gateway runs as operators run it ({@code java -jar}, with the options of
- * {@code GATEWAY_JAVA_OPTS}), against a fresh database on the local PostgreSQL and a loopback
+ * the same run. The gateway runs as operators run it (its launcher, {@link GatewayProcess}),
+ * against a fresh database on the local PostgreSQL and a loopback
  * SMTP sink; the load comes from this process. The machine is shared by all three and is
  * noisy, so the peak and its pgbench baselines are measured in alternating rounds and each
  * reported as the median.
@@ -87,9 +87,7 @@ public final class Bench {
                     + " s rounds of gateway, pgbench -c 64 and pgbench -c 8; the gateway is held to the better baseline.");
         report.note("Accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a warm-up "
                     + "of every load shape; the delivery phases with the defaults (pool 8, 4 workers).");
-        String options = System.getenv().getOrDefault("GATEWAY_JAVA_OPTS", "");
-        Path file = report.write("bench", "Gateway: `java " + (options.isBlank() ? "" : options + " ")
-                                          + "-jar server/target/mail-gateway.jar`. Load: keep-alive HTTP/1.1 from "
+        Path file = report.write("bench", "Gateway: " + GatewayProcess.commandLine() + ". Load: keep-alive HTTP/1.1 from "
                                           + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
                                           + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");
         System.out.println();
@@ -327,6 +325,21 @@ public final class Bench {
                                                         readyRestart, readyFresh), "", "", "≤ 2 s",
                        Report.yes(readyRestart <= 2));
         }
+        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery.log")));
+    }
+
+    /** What the two gateways (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
+    private void stdoutRow(List<Path> logs) throws IOException {
+        long lines = 0;
+        List<String> other = new ArrayList<>();
+        for (Path log : logs) {
+            lines += Files.readAllLines(log).size();
+            other.addAll(GatewayProcess.nonJsonLines(log));
+        }
+        report.row("stdout from start to SIGTERM (both gateways)",
+                   String.format(Locale.ROOT, "%,d lines, %s", lines,
+                                 other.isEmpty() ? "all JSON" : other.size() + " not JSON, the first: " + other.getFirst()),
+                   "", "", "JSON lines only", Report.yes(other.isEmpty()));
     }
 
     /** Queues {@link #DRAIN} messages at once and times them out through the sink; returns messages per second. */

@@ -65,8 +65,7 @@ public final class Drill {
         }
         report.note("Absolute times are this machine's (" + Runtime.getRuntime().availableProcessors()
                     + " cores shared by the gateway, PostgreSQL, the sink and the clients).");
-        Path file = report.write("drill", "Gateway: `java " + System.getenv().getOrDefault("GATEWAY_JAVA_OPTS", "")
-                                          + " -jar server/target/mail-gateway.jar` against a fresh database and a "
+        Path file = report.write("drill", "Gateway: " + GatewayProcess.commandLine() + " against a fresh database and a "
                                           + "loopback SMTP sink; clients are blocking keep-alive connections from `bench`.");
         System.out.println();
         System.out.println(report.markdown());

@@ -8,14 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The gateway as operators run it: {@code java -jar server/target/mail-gateway.jar}, in its own process. */
+/**
+ * The gateway as operators run it: its launcher, {@code server/target/mail-gateway} (which execs the
+ * JVM, so the process is the JVM), with the production JVM options and whatever {@code JAVA_OPTS}
+ * adds, in its own process.
+ */
 final class GatewayProcess implements AutoCloseable {
-    static final Path JAR = Path.of("server", "target", "mail-gateway.jar");
+    static final Path LAUNCHER = Path.of("server", "target", "mail-gateway");
 
     private final Process process;
     private final int port;
@@ -27,20 +30,15 @@ final class GatewayProcess implements AutoCloseable {
         this.readySeconds = readySeconds;
     }
 
-    /** Starts the gateway with these settings (environment names) and waits until /health/ready answers 200. */
+    /**
+     * Starts the gateway with these settings (environment names) and waits until /health/ready
+     * answers 200. Its stdout goes to {@code log}, its stderr beside it ({@code log}{@code .stderr}).
+     */
     static GatewayProcess start(Map<String, String> settings, Path log) throws IOException, InterruptedException {
         int port = Integer.parseInt(settings.get("SERVER_PORT"));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String options = System.getenv().getOrDefault("GATEWAY_JAVA_OPTS", "");
-        for (String option : options.split("\\s+")) {
-            if (!option.isBlank()) {
-                command.add(option);
-            }
-        }
-        command.add("-jar");
-        command.add(JAR.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString())
+                .redirectOutput(log.toFile())
+                .redirectError(log.resolveSibling(log.getFileName() + ".stderr").toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("SMTP_") || name.startsWith("DATABASE_")
                                                         || name.startsWith("DELIVERY_") || name.equals("MGW_CONFIG"));
         builder.environment().put("MGW_CONFIG", "");
@@ -58,6 +56,17 @@ final class GatewayProcess implements AutoCloseable {
             Thread.sleep(5);
         }
         return new GatewayProcess(process, port, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** How the gateway was started, for the reports. */
+    static String commandLine() {
+        String options = System.getenv().getOrDefault("JAVA_OPTS", "");
+        return "`" + (options.isBlank() ? "" : "JAVA_OPTS='" + options + "' ") + LAUNCHER + "`";
+    }
+
+    /** The lines of a gateway's stdout log that are not a JSON object (SPEC §8: there are none). */
+    static List<String> nonJsonLines(Path log) throws IOException {
+        return Files.readAllLines(log).stream().filter(line -> !(line.startsWith("{") && line.endsWith("}"))).toList();
     }
 
     int port() {

@@ -5,16 +5,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,17 +26,43 @@ import java.util.concurrent.atomic.AtomicLong;
  * each Message-ID and when (System.nanoTime) it arrived, every time it did. It speaks enough SMTP for Angus
  * Mail (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and costs next to nothing, so the gateway is
  * what gets measured. It can go down (refusing connections) and come back.
+ *
+ * <p>Run on its own ({@code make sink}), it also prints every message it receives, envelope and
+ * all, so that a newcomer can watch the gateway deliver without a mail server.
  */
 final class SmtpSink implements AutoCloseable {
     private final ServerSocket listener;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
     private final AtomicLong transactions = new AtomicLong();
+    /** Where received messages are printed; null (the measurements) = nowhere. */
+    private final PrintStream printer;
+    private final AtomicLong printed = new AtomicLong();
     private volatile boolean down;
 
     SmtpSink() throws IOException {
-        listener = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+        this(0, null);
+    }
+
+    private SmtpSink(int port, PrintStream printer) throws IOException {
+        this.printer = printer;
+        listener = new ServerSocket(port, 1000, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("smtp-sink").start(this::acceptLoop);
+    }
+
+    /** {@code make sink}: listens on 127.0.0.1 at the given port (1025) and prints what it receives, until stopped. */
+    public static void main(String[] args) throws Exception {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 1025;
+        try (SmtpSink sink = new SmtpSink(port, System.out)) {
+            System.out.println("SMTP sink on 127.0.0.1:" + sink.port() + ": every message it receives is printed here "
+                               + "(nothing is delivered further). Ctrl-C stops it.");
+            System.out.println("Send through it: SMTP_HOST=127.0.0.1 SMTP_PORT=" + sink.port()
+                               + " SMTP_FROM_ADDRESS=noreply@example.com make run");
+            new CountDownLatch(1).await();
+        } catch (BindException e) {
+            System.err.println("sink: 127.0.0.1:" + port + " is in use (" + e.getMessage() + "); is a sink running already?");
+            System.exit(1);
+        }
     }
 
     int port() {
@@ -90,6 +120,7 @@ final class SmtpSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
+        List<String> envelope = new ArrayList<>();
         try (socket; InputStream in = new BufferedInputStream(socket.getInputStream(), 16384);
              OutputStream out = socket.getOutputStream()) {
             socket.setTcpNoDelay(true);
@@ -99,10 +130,26 @@ final class SmtpSink implements AutoCloseable {
                 String command = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
                 switch (command) {
                     case "EHLO" -> reply(out, "250-sink\r\n250-8BITMIME\r\n250 SIZE 10485760");
-                    case "HELO", "MAIL", "RCPT", "RSET", "NOOP" -> reply(out, "250 OK");
+                    case "HELO", "NOOP" -> reply(out, "250 OK");
+                    case "MAIL", "RCPT", "RSET" -> {
+                        if (printer != null) {
+                            // the envelope of the message to come: MAIL starts it, RSET drops it
+                            if (!command.equals("RCPT")) {
+                                envelope.clear();
+                            }
+                            if (!command.equals("RSET")) {
+                                envelope.add(line);
+                            }
+                        }
+                        reply(out, "250 OK");
+                    }
                     case "DATA" -> {
                         reply(out, "354 go ahead");
-                        String messageId = readData(in);
+                        StringBuilder text = printer == null ? null : new StringBuilder();
+                        String messageId = readData(in, text);
+                        if (text != null) {
+                            print(envelope, text);
+                        }
                         if (messageId != null) {
                             long now = System.nanoTime();
                             List<Long> times = arrivals.computeIfAbsent(messageId, id -> new ArrayList<>(1));
@@ -127,14 +174,17 @@ final class SmtpSink implements AutoCloseable {
         }
     }
 
-    /** Reads a message up to the lone dot; returns its Message-ID. */
-    private static String readData(InputStream in) throws IOException {
+    /** Reads a message up to the lone dot, into {@code text} unless it is null; returns its Message-ID. */
+    private static String readData(InputStream in, StringBuilder text) throws IOException {
         String messageId = null;
         boolean headers = true;
         String line;
         while ((line = readLine(in)) != null) {
             if (line.equals(".")) {
                 return messageId;
+            }
+            if (text != null) {
+                text.append(line.startsWith(".") ? line.substring(1) : line).append('\n');
             }
             if (headers) {
                 if (line.isEmpty()) {
@@ -145,6 +195,18 @@ final class SmtpSink implements AutoCloseable {
             }
         }
         throw new IOException("connection closed in DATA");
+    }
+
+    private void print(List<String> envelope, StringBuilder text) {
+        long number = printed.incrementAndGet();
+        synchronized (printer) {
+            printer.println("---------- message " + number + ", received " + Instant.now() + " ----------");
+            envelope.forEach(printer::println);
+            printer.println();
+            printer.print(text);
+            printer.println("---------- end of message " + number + " ----------");
+            printer.flush();
+        }
     }
 
     private static String readLine(InputStream in) throws IOException {

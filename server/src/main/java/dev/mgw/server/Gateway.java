@@ -70,6 +70,7 @@ public final class Gateway implements AutoCloseable {
         this.authenticator = new Authenticator(keys, new KeySecrets(), config.authCache(), clock, metrics::authFailure);
         metrics.bcryptChecks(authenticator::bcryptChecks);
         metrics.queueDepth(queue::depth);
+        metrics.oldestQueuedAge(queue::oldestDueAgeSeconds);
         metrics.pool(database);
         Quota quota = new Quota(database);
         this.admission = new Admission(database);

@@ -54,6 +54,7 @@ public final class Main {
             return;
         }
         Logging.configure(config);
+        LOG.log(System.Logger.Level.INFO, startupLine(config));
         Gateway gateway;
         try {
             gateway = Gateway.create(config, Clock.systemUTC());
@@ -72,6 +73,28 @@ public final class Main {
         LOG.log(System.Logger.Level.INFO, "mail-gateway " + Version.get() + " ready on http://"
                                           + config.server().host() + ":" + webServer.port() + " in "
                                           + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    /**
+     * The first log line (SPEC §3): the configuration file read, the database (without its
+     * password), the relay or the sandbox, and the listeners; what an operator checks first when
+     * the gateway does not do what they expected.
+     */
+    static String startupLine(GatewayConfig config) {
+        GatewayConfig.Smtp smtp = config.smtp();
+        String relay = smtp.host()
+                .map(host -> "relay " + host + ":" + smtp.port() + " ("
+                             + (smtp.ssl() ? "implicit TLS" : "STARTTLS " + smtp.startTls()) + ", "
+                             + (smtp.username().isPresent() ? "with AUTH" : "without AUTH") + ")")
+                .orElse("relay none: sandbox, nothing leaves this machine (SMTP_HOST is not set)");
+        String host = config.server().host();
+        String listeners = "HTTP " + host + ":" + config.server().port()
+                           + (config.submission().enabled()
+                                      ? ", SMTP submission " + host + ":" + config.submission().port().getAsInt()
+                                      : "");
+        return "mail-gateway " + Version.get() + " starting: configuration file "
+               + config.file().map(Object::toString).orElse("none") + "; database " + config.database().target()
+               + "; " + relay + "; listeners " + listeners;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 
 import dev.mgw.cli.MgwCommand;
 import dev.mgw.cli.Output;
+import dev.mgw.core.keys.ApiKey;
+import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.CreatedKey;
 import dev.mgw.core.keys.NewKey;
 
@@ -34,11 +36,26 @@ public final class CreateKey extends MgwCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CreatedKey created = KeysCommand.apiKeys(mgw()).create(new NewKey(name, limit,
-                                                                          Optional.ofNullable(allowedRecipients),
-                                                                          Optional.ofNullable(secret)));
-        print(out(), created, json(), "Created");
+        ApiKeys keys = KeysCommand.apiKeys(mgw());
+        NewKey request = new NewKey(name, limit, Optional.ofNullable(allowedRecipients), Optional.ofNullable(secret));
+        Optional<ApiKey> existing = keys.sameImport(request);
+        if (existing.isPresent()) {
+            printExisting(existing.get());
+            return 0;
+        }
+        print(out(), keys.create(request), json(), "Created");
         return 0;
+    }
+
+    /** Importing a secret again is not an error (so {@code make seed} can be repeated): nothing changes. */
+    private void printExisting(ApiKey key) {
+        if (json()) {
+            Output.json(out(), KeyJson.of(key).add("already_existed", true).build());
+            return;
+        }
+        out().println("Key '" + key.name() + "' already exists with this secret (id " + key.id() + ", prefix "
+                      + key.prefix() + ", limit " + key.dailyLimit() + " recipients per UTC day); nothing changed.");
+        out().flush();
     }
 
     /** Prints a key with its secret: shared by create and rotate. */

@@ -35,10 +35,12 @@ public final class ConfigLoader {
 
     private final Map<Setting, String> values;
     private final Map<Setting, String> origins;
+    private final Optional<Path> file;
 
-    private ConfigLoader(Map<Setting, String> values, Map<Setting, String> origins) {
+    private ConfigLoader(Map<Setting, String> values, Map<Setting, String> origins, Optional<Path> file) {
         this.values = values;
         this.origins = origins;
+        this.file = file;
     }
 
     /** The configuration of this process: real environment, system properties and file. */
@@ -54,7 +56,8 @@ public final class ConfigLoader {
     private static ConfigLoader resolve(Map<String, String> env, Properties systemProperties) {
         Map<Setting, String> values = new EnumMap<>(Setting.class);
         Map<Setting, String> origins = new EnumMap<>(Setting.class);
-        Optional<Config> file = configFile(env);
+        Optional<Path> path = configPath(env);
+        Optional<Config> file = path.map(ConfigLoader::readFile);
         for (Setting setting : Setting.values()) {
             String fromEnv = env.get(setting.env());
             String fromProperty = systemProperties.getProperty(setting.key());
@@ -73,7 +76,7 @@ public final class ConfigLoader {
                 origins.put(setting, "default");
             }
         }
-        return new ConfigLoader(values, origins);
+        return new ConfigLoader(values, origins, path);
     }
 
     /** A configuration from these values alone (environment names), defaults for the rest: for tests and tools. */
@@ -115,7 +118,8 @@ public final class ConfigLoader {
                                  submission(),
                                  retention(),
                                  level(),
-                                 bool(Setting.LOG_JSON));
+                                 bool(Setting.LOG_JSON),
+                                 file);
     }
 
     /**
@@ -339,22 +343,23 @@ public final class ConfigLoader {
         return new ConfigException(setting.env() + where + ": " + problem);
     }
 
-    private static Optional<Config> configFile(Map<String, String> env) {
+    /** The file to read: the one {@code MGW_CONFIG} names (none when it is empty), else {@code etc/mgw.yaml} when present. */
+    private static Optional<Path> configPath(Map<String, String> env) {
         String named = env.get(CONFIG_FILE_ENV);
-        Path path;
         if (named == null) {
-            if (!Files.isRegularFile(DEFAULT_FILE)) {
-                return Optional.empty();
-            }
-            path = DEFAULT_FILE;
-        } else if (named.isBlank()) {
-            return Optional.empty();
-        } else {
-            path = Path.of(named);
-            if (!Files.isRegularFile(path)) {
-                throw new ConfigException(CONFIG_FILE_ENV + ": " + named + " is not a readable file");
-            }
+            return Files.isRegularFile(DEFAULT_FILE) ? Optional.of(DEFAULT_FILE) : Optional.empty();
         }
+        if (named.isBlank()) {
+            return Optional.empty();
+        }
+        Path path = Path.of(named);
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(CONFIG_FILE_ENV + ": " + named + " is not a readable file");
+        }
+        return Optional.of(path);
+    }
+
+    private static Config readFile(Path path) {
         Config config;
         try {
             config = Config.just(ConfigSources.file(path));
@@ -373,7 +378,7 @@ public final class ConfigLoader {
             throw new ConfigException(CONFIG_FILE_ENV + ": " + path + " has unknown settings: "
                                                           + String.join(", ", unknown));
         }
-        return Optional.of(config);
+        return config;
     }
 
     private static Optional<String> fileValue(Config config, Setting setting) {

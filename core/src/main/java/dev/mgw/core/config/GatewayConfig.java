@@ -10,6 +10,8 @@ import java.util.logging.Level;
 
 /**
  * The whole configuration of a gateway process (SPEC §3), validated. Built by {@link ConfigLoader}.
+ *
+ * @param file the configuration file it was read from, if any
  */
 public record GatewayConfig(Database database,
                             Server server,
@@ -28,7 +30,8 @@ public record GatewayConfig(Database database,
                             Submission submission,
                             Retention retention,
                             Level logLevel,
-                            boolean logJson) {
+                            boolean logJson,
+                            Optional<Path> file) {
 
     public GatewayConfig {
         allowedFromDomains = List.copyOf(allowedFromDomains);

@@ -44,6 +44,8 @@ public final class ApiKeys {
             """;
     private static final String FIND_ACTIVE_BY_PREFIX = "SELECT " + COLUMNS + ", k.key_hash FROM api_keys k "
                                                         + "WHERE k.key_prefix = ? AND k.is_active";
+    private static final String FIND_ACTIVE_BY_NAME = "SELECT " + COLUMNS + ", k.key_hash FROM api_keys k "
+                                                      + "WHERE k.name = ? AND k.is_active";
     private static final String FIND_BY_ID = "SELECT " + COLUMNS + " FROM api_keys k WHERE k.id = ?";
     private static final String REVOKE_KEY = "UPDATE api_keys k SET is_active = false, revoked_at = now() "
                                              + "WHERE k.id = ? AND k.is_active RETURNING " + COLUMNS;
@@ -89,6 +91,21 @@ public final class ApiKeys {
         } catch (RuntimeException e) {
             throw conflict(e, name, KeySecrets.prefix(secret));
         }
+    }
+
+    /**
+     * The active key that this import repeats: one with the same name whose secret is exactly the
+     * imported one (SPEC §7: {@code mgw keys create --key} can be run again). Empty when the request
+     * imports no secret, or the name is free or taken by a key with another secret.
+     */
+    public Optional<ApiKey> sameImport(NewKey request) {
+        if (request.secret().isEmpty()) {
+            return Optional.empty();
+        }
+        String name = checkName(request.name());
+        return database.run(() -> db.execute().createGet(FIND_ACTIVE_BY_NAME).addParam(name).execute())
+                .filter(row -> secrets.verify(request.secret().get(), Rows.string(row, "key_hash")))
+                .map(ApiKeys::key);
     }
 
     /** Active keys (or all), with what each used today. */

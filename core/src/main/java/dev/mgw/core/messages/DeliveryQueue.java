@@ -62,7 +62,13 @@ public final class DeliveryQueue {
              WHERE m.id = c.id AND m.status = 'sending' AND m.attempts = c.attempt
             RETURNING m.id, m.attempts
             """;
-    private static final String DEPTH = "SELECT count(*) AS depth FROM messages WHERE status IN ('queued', 'sending')";
+    private static final String DEPTH = "SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')";
+    /** The first entry of the due-work index: one index read however long the queue. */
+    private static final String OLDEST_DUE_AGE = """
+            SELECT CAST(COALESCE(floor(EXTRACT(EPOCH FROM now() - min(next_attempt_at))), 0) AS bigint) AS n
+              FROM messages
+             WHERE status IN ('queued', 'sending') AND next_attempt_at <= now()
+            """;
 
     private final Database database;
 
@@ -171,10 +177,23 @@ public final class DeliveryQueue {
 
     /** Messages waiting or being sent, across all processes. */
     public long depth() {
+        return number(DEPTH);
+    }
+
+    /**
+     * Seconds the oldest due message (queued and due, or sending with its lease run out) has waited
+     * since it became due, across all processes; 0 when none is due.
+     */
+    public long oldestDueAgeSeconds() {
+        return number(OLDEST_DUE_AGE);
+    }
+
+    /** The one value ({@code n}) of a statement that reads one row. */
+    private long number(String statement) {
         return database.run(() -> database.client().execute()
-                .createGet(DEPTH)
+                .createGet(statement)
                 .execute()
-                .map(row -> Rows.longValue(row, "depth"))
+                .map(row -> Rows.longValue(row, "n"))
                 .orElse(0L));
     }
 

@@ -37,17 +37,32 @@ import io.micrometer.core.instrument.config.MeterFilter;
 /**
  * The gateway's meters (SPEC §5.3) on Helidon's metrics registry, exposed in Prometheus text
  * format: requests by method, route template and status; request latency; sends by status;
- * quota checks; auth failures; queue depth; accept-to-250 latency; pool gauges; JVM and process.
+ * quota checks; auth failures; queue depth and the age of the oldest due message; accept-to-250
+ * latency; pool gauges; JVM and process.
  */
 public final class GatewayMetrics implements AutoCloseable {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final CounterFamily SENDS = new CounterFamily(
+            "email_sends", "Messages by outcome: queued (accepted), sent, retry, failed",
+            "status", List.of("queued", "sent", "retry", "failed"));
+    private static final CounterFamily RATE_LIMIT_CHECKS = new CounterFamily(
+            "rate_limit_checks", "Daily quota checks by result", "result", List.of("allowed", "exceeded"));
+    /** By the reasons {@link dev.mgw.server.auth.Authenticator} gives. */
+    private static final CounterFamily AUTH_FAILURES = new CounterFamily(
+            "auth_failures", "Failed authentications by reason", "reason", List.of("missing", "invalid", "revoked", "throttled"));
+    /**
+     * The counter series that exist from the start at 0, one per label value (SPEC §14), so that
+     * dashboards and alerts see a 0 rather than no data; a feature with counters of its own adds
+     * its family here.
+     */
+    private static final List<CounterFamily> FROM_THE_START = List.of(SENDS, RATE_LIMIT_CHECKS, AUTH_FAILURES);
     private static final double[] NO_PERCENTILES = new double[0];
     private static final Duration[] REQUEST_BUCKETS = millis(1, 2.5, 5, 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000);
     private static final Duration[] DELIVERY_BUCKETS = millis(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
                                                               60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000);
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     private static final AtomicBoolean PROCESS_METERS = new AtomicBoolean();
-    private static final long QUEUE_DEPTH_MAX_AGE_NANOS = 5_000_000_000L;
+    private static final long DATABASE_READ_MAX_AGE_NANOS = 5_000_000_000L;
 
     private final MeterRegistry registry = Metrics.globalRegistry();
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
@@ -63,6 +78,7 @@ public final class GatewayMetrics implements AutoCloseable {
                                                 .description("Time from accepting a message to the relay's 250")
                                                 .percentiles(NO_PERCENTILES)
                                                 .buckets(DELIVERY_BUCKETS));
+        FROM_THE_START.forEach(family -> family.values().forEach(value -> counter(family, value)));
     }
 
     /** One finished HTTP request. */
@@ -85,17 +101,17 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** A message changed state: queued (accepted), sent, retry or failed. */
     public void send(String status) {
-        counter("email_sends", "Messages by outcome: queued (accepted), sent, retry, failed", "status", status).increment();
+        counter(SENDS, status).increment();
     }
 
     /** A quota check: allowed or exceeded. */
     public void rateLimit(boolean allowed) {
-        counter("rate_limit_checks", "Daily quota checks by result", "result", allowed ? "allowed" : "exceeded").increment();
+        counter(RATE_LIMIT_CHECKS, allowed ? "allowed" : "exceeded").increment();
     }
 
     /** A failed authentication: missing, invalid, revoked or throttled. */
     public void authFailure(String reason) {
-        counter("auth_failures", "Failed authentications by reason", "reason", reason).increment();
+        counter(AUTH_FAILURES, reason).increment();
     }
 
     /** Accept-to-250 latency of a delivered message. */
@@ -118,11 +134,34 @@ public final class GatewayMetrics implements AutoCloseable {
                                          .description("Messages queued or being sent, all processes")));
     }
 
-    /** Connection pool gauges: active, idle, and requests waiting for a connection. */
+    /** Seconds the oldest due message has waited since it became due (0 when none is), read at most every five seconds. */
+    public void oldestQueuedAge(LongSupplier seconds) {
+        CachedValue cached = new CachedValue(seconds);
+        own(registry.getOrCreate(Gauge.builder("email_oldest_queued_age_seconds", cached::get)
+                                         .description("Seconds the oldest due message has waited since it became due, "
+                                                      + "all processes; 0 when none is due")));
+    }
+
+    /**
+     * Connection pool gauges (active, idle, and requests waiting for a connection), and whether
+     * this process reaches the database: {@code db_up}, 1 or 0 from a {@code SELECT 1} at most every
+     * five seconds, what the database-down alert watches.
+     */
     public void pool(Database database) {
         own(poolGauge("active", () -> database.poolStats().active()));
         own(poolGauge("idle", () -> database.poolStats().idle()));
         own(poolGauge("waiting", () -> database.poolStats().waiting()));
+        CachedValue up = new CachedValue(() -> {
+            try {
+                database.ping();
+                return 1;
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        });
+        own(registry.getOrCreate(Gauge.builder("db_up", up::get)
+                                         .description("1 when this process reached the database at its latest check "
+                                                      + "(at most every 5 s), else 0")));
     }
 
     /** Everything, in Prometheus text format. */
@@ -142,9 +181,11 @@ public final class GatewayMetrics implements AutoCloseable {
                                             .tags(List.of(Tag.create("state", state))));
     }
 
-    private Counter counter(String name, String description, String tag, String value) {
-        return counters.computeIfAbsent(name + ' ' + value, k -> registry.getOrCreate(
-                Counter.builder(name).description(description).tags(List.of(Tag.create(tag, value)))));
+    private Counter counter(CounterFamily family, String value) {
+        return counters.computeIfAbsent(family.name() + ' ' + value, k -> registry.getOrCreate(
+                Counter.builder(family.name())
+                        .description(family.description())
+                        .tags(List.of(Tag.create(family.label(), value)))));
     }
 
     private void own(Meter meter) {
@@ -219,18 +260,26 @@ public final class GatewayMetrics implements AutoCloseable {
         return durations;
     }
 
-    /** A value that is expensive to read (a count in the database), read at most every few seconds. */
+    /**
+     * A counter with one label, and the values of that label the SPEC names.
+     *
+     * @param name   without the {@code _total} the exposition adds
+     */
+    private record CounterFamily(String name, String description, String label, List<String> values) {
+    }
+
+    /** A value that is expensive to read (from the database), read at most every few seconds. */
     private static final class CachedValue {
         private final LongSupplier source;
         private volatile long value;
-        private volatile long readAt = System.nanoTime() - 2 * QUEUE_DEPTH_MAX_AGE_NANOS;
+        private volatile long readAt = System.nanoTime() - 2 * DATABASE_READ_MAX_AGE_NANOS;
 
         CachedValue(LongSupplier source) {
             this.source = source;
         }
 
         synchronized Long get() {
-            if (System.nanoTime() - readAt > QUEUE_DEPTH_MAX_AGE_NANOS) {
+            if (System.nanoTime() - readAt > DATABASE_READ_MAX_AGE_NANOS) {
                 try {
                     value = source.getAsLong();
                 } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,9 +30,13 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The curl examples of the README, run as written against the real server (after `make seed`). */
+/**
+ * The curl examples of the README, run as written against the real server right after
+ * {@code make seed}, and answering what the README shows for each.
+ */
 class ReadmeExamplesIT extends GatewayServerTest {
     private static final Pattern EXAMPLE = Pattern.compile("<!-- example: ([^>]+) -->\\s*```sh\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern ANSWER = Pattern.compile("<!-- answer: ([^>]+) -->\\s*```json\\n(.*?)```", Pattern.DOTALL);
     private final URI uri;
 
     ReadmeExamplesIT(URI uri) {
@@ -48,14 +53,24 @@ class ReadmeExamplesIT extends GatewayServerTest {
         new ApiKeys(gw.gateway().database(), new KeySecrets(4), gw.gateway().clock())
                 .create(new NewKey("default", 15, Optional.empty(), Optional.of("sk_test_default_key_123")));
         String readme = Files.readString(Path.of("..", "README.md"));
+        Map<String, JsonObject> answers = new HashMap<>();
+        Matcher answer = ANSWER.matcher(readme);
+        while (answer.find()) {
+            answers.put(answer.group(1), Json.createReader(new StringReader(answer.group(2))).readObject());
+        }
         List<String> names = new ArrayList<>();
         Matcher matcher = EXAMPLE.matcher(readme);
         while (matcher.find()) {
-            names.add(matcher.group(1));
+            String name = matcher.group(1);
+            names.add(name);
             String command = matcher.group(2).replace("http://localhost:8000", "http://localhost:" + uri.getPort());
             String output = bash(command);
             JsonObject response = Json.createReader(new StringReader(output)).readObject();
-            assertEquals("queued", response.getString("status"), matcher.group(1) + ": " + output);
+            JsonObject documented = answers.get(name);
+            assertTrue(documented != null, "the README shows the answer to " + name);
+            for (String field : List.of("status", "message", "remaining")) {
+                assertEquals(documented.get(field), response.get(field), name + ": " + field + " in " + output);
+            }
         }
         assertEquals(List.of("basic send", "custom headers"), names);
         assertEquals(2, gw.db().queryLong("SELECT count(*) FROM messages"));

@@ -1,26 +1,44 @@
 package dev.mgw.server.observe;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import dev.mgw.core.testing.TestDatabase;
 import dev.mgw.server.ApiClient;
 import dev.mgw.server.Await;
 import dev.mgw.server.GatewayServerTest;
+import dev.mgw.server.LaunchedGateway;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** /metrics after a known sequence of requests: counts, labels, format. */
+/** /metrics after a known sequence of requests: counts, labels, format; and on a fresh gateway process. */
 class MetricsIT extends GatewayServerTest {
     private static final String SEND = "{\"to\":\"a@example.com\",\"subject\":\"s\",\"text\":\"t\"}";
+    /** SPEC §5.3 and §14: each counter, its label and every value the SPEC names for it. */
+    private static final Map<String, Map.Entry<String, List<String>>> COUNTERS = Map.of(
+            "email_sends_total", Map.entry("status", List.of("queued", "sent", "retry", "failed")),
+            "rate_limit_checks_total", Map.entry("result", List.of("allowed", "exceeded")),
+            "auth_failures_total", Map.entry("reason", List.of("missing", "invalid", "revoked", "throttled")));
+    /** Series etc/alerts.yml watches that other features bring: webhooks (SPEC §11); Prometheus's own {@code up}. */
+    private static final Set<String> NOT_THE_GATEWAYS_YET = Set.of("up", "webhook_deliveries_total");
+    private static final Pattern SELECTOR = Pattern.compile("([a-z_:][a-z0-9_:]*)\\{");
     private final ApiClient api;
 
     MetricsIT(URI uri) {
@@ -80,6 +98,33 @@ class MetricsIT extends GatewayServerTest {
     }
 
     @Test
+    void everyCounterSeriesExistsAtZeroOnAFreshGateway(@TempDir Path dir) throws Exception {
+        PrometheusText metrics;
+        try (TestDatabase db = TestDatabase.empty(MetricsIT.class);
+             LaunchedGateway fresh = LaunchedGateway.start(db.env(), dir)) {
+            metrics = PrometheusText.parse(new ApiClient(fresh.uri()).get("/metrics", null).body());
+        }
+        COUNTERS.forEach((name, label) -> {
+            assertEquals("counter", metrics.type(name), name);
+            for (String value : label.getValue()) {
+                Map<String, String> labels = Map.of(label.getKey(), value);
+                assertTrue(metrics.samples().stream().anyMatch(s -> s.name().equals(name)
+                                                                    && s.labels().entrySet().containsAll(labels.entrySet())),
+                           () -> "a series " + name + labels + " from the start");
+                assertEquals(0, metrics.value(name, labels), name + labels);
+            }
+        });
+        assertEquals("gauge", metrics.type("email_oldest_queued_age_seconds"));
+        assertEquals(0, metrics.value("email_oldest_queued_age_seconds", Map.of()), "nothing is due");
+        assertEquals(1, metrics.value("db_up", Map.of()));
+        for (String series : alertedSeries()) {
+            assertTrue(NOT_THE_GATEWAYS_YET.contains(series)
+                       || metrics.samples().stream().anyMatch(s -> s.name().equals(series)),
+                       () -> "etc/alerts.yml watches " + series + ", which a fresh gateway must expose");
+        }
+    }
+
+    @Test
     void theExpositionPassesPromtoolWhenItIsInstalled() throws Exception {
         String text = api.get("/metrics", null).body();
         PrometheusText.parse(text);
@@ -93,6 +138,18 @@ class MetricsIT extends GatewayServerTest {
         ApiClient.Response response = api.get("/metrics", null);
         assertEquals(200, response.status());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", response.header("Content-Type"));
+    }
+
+    /** The metric names the expressions of etc/alerts.yml select. */
+    private static Set<String> alertedSeries() throws IOException {
+        Set<String> names = new TreeSet<>();
+        for (Map<String, Object> rule : AlertRulesTest.rules()) {
+            Matcher matcher = SELECTOR.matcher(rule.get("expr").toString());
+            while (matcher.find()) {
+                names.add(matcher.group(1));
+            }
+        }
+        return names;
     }
 
     private PrometheusText scrape() {

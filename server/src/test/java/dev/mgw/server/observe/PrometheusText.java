@@ -24,12 +24,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * histogram buckets climb to {@code +Inf} = {@code _count}. And runs {@code promtool check metrics}
  * when it is installed ({@code PROMTOOL} or the one {@code make test} fetches).
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private final List<Sample> samples;
@@ -40,7 +40,7 @@ final class PrometheusText {
         this.types = types;
     }
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> types = new HashMap<>();
         for (String line : text.split("\n")) {
@@ -76,12 +76,12 @@ final class PrometheusText {
         return parsed;
     }
 
-    String type(String family) {
+    public String type(String family) {
         return types.get(family);
     }
 
     /** The value of the one sample with this name whose labels include these; 0 when there is none. */
-    double value(String name, Map<String, String> labels) {
+    public double value(String name, Map<String, String> labels) {
         List<Sample> matching = samples.stream()
                 .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
                 .toList();
@@ -89,7 +89,7 @@ final class PrometheusText {
         return matching.isEmpty() ? 0 : matching.getFirst().value();
     }
 
-    List<Sample> samples() {
+    public List<Sample> samples() {
         return samples;
     }
 
@@ -147,7 +147,8 @@ final class PrometheusText {
         return Optional.of("exit " + process.exitValue() + (output.isBlank() ? "" : ": " + output.strip()));
     }
 
-    private static Optional<Path> findPromtool() {
+    /** promtool from {@code PROMTOOL} (what {@code make test} fetches) or {@code PATH}. */
+    static Optional<Path> findPromtool() {
         String configured = System.getenv("PROMTOOL");
         if (configured != null && Files.isExecutable(Path.of(configured))) {
             return Optional.of(Path.of(configured));

@@ -2,28 +2,35 @@ package dev.mgw.server.packaging;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import dev.mgw.core.config.Setting;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The deployment files, read as a reader would (no Docker engine here): the compose file is
- * parsed as YAML, the Dockerfile checked line by line, the Prometheus and Grafana files parsed.
+ * parsed as YAML, the Dockerfile checked line by line, the systemd unit checked by
+ * {@code systemd-analyze verify} where it is installed, the Prometheus and Grafana files parsed.
  */
 class PackagingTest {
     private static final Path ROOT = Path.of("..");
@@ -59,7 +66,7 @@ class PackagingTest {
     }
 
     @Test
-    void dockerfileBuildsInOneStageAndRunsTheJarOnASlimJreAsUid1000() throws IOException {
+    void dockerfileBuildsInOneStageAndRunsTheLauncherOnASlimJreAsUid1000() throws IOException {
         List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
                 .map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#"))
@@ -70,17 +77,48 @@ class PackagingTest {
         assertTrue(froms.get(1).matches("FROM eclipse-temurin:25-jre.*"), "a JRE 25 runtime: " + froms.get(1));
         String runtime = String.join("\n", lines.subList(lines.indexOf(froms.get(1)), lines.size()));
         assertTrue(runtime.contains("mvn") == false, "no build tools in the runtime stage");
-        assertTrue(runtime.contains("COPY --from=build /src/server/target/mail-gateway.jar"), runtime);
+        assertTrue(runtime.contains("COPY --from=build /src/server/target/mail-gateway /app/mail-gateway"), runtime);
+        assertTrue(runtime.contains("COPY --from=build /src/server/target/mail-gateway.jar /app/mail-gateway.jar"), runtime);
         assertTrue(runtime.contains("COPY --from=build /src/server/target/libs"), runtime);
         assertTrue(runtime.contains("COPY --from=build /src/admin-cli/target/mgw /usr/local/bin/mgw"), runtime);
         assertTrue(runtime.contains("USER 1000:1000"), runtime);
         assertTrue(runtime.contains("HEALTHCHECK") && runtime.contains("/health/live"), runtime);
         assertTrue(runtime.contains("EXPOSE 8000"), runtime);
-        assertTrue(lines.getLast().startsWith("ENTRYPOINT [\"java\"") && lines.getLast().contains("/app/mail-gateway.jar"),
-                   lines.getLast());
+        assertTrue(runtime.contains("CACHE_DIRECTORY=/var/cache/mail-gateway") && runtime.contains("chown 1000:1000 /var/cache/mail-gateway"),
+                   "a class data archive the non-root user can write: " + runtime);
+        assertEquals("ENTRYPOINT [\"/app/mail-gateway\"]", lines.getLast(), "the launcher, with the production JVM options");
         String build = String.join("\n", lines.subList(0, lines.indexOf(froms.get(1))));
         assertTrue(build.contains("mvn -B -q package -DskipTests"), build);
+        assertTrue(build.contains("COPY scripts/find-java.sh scripts/"), "the launchers are built from it: " + build);
         assertTrue(Files.readString(ROOT.resolve(".dockerignore")).contains("**/target/"));
+    }
+
+    @Test
+    void systemdUnitRunsTheLauncherAndPassesSystemdAnalyze(@TempDir Path dir) throws Exception {
+        String unit = Files.readString(ROOT.resolve("etc/mail-gateway.service"));
+        List<String> lines = unit.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        for (String line : List.of("[Service]", "ExecStart=/opt/mail-gateway/mail-gateway",
+                                   "EnvironmentFile=/etc/mail-gateway/mail-gateway.env", "CacheDirectory=mail-gateway",
+                                   "KillSignal=SIGTERM", "SuccessExitStatus=143", "Restart=on-failure",
+                                   "WantedBy=multi-user.target")) {
+            assertTrue(lines.contains(line), line + " in\n" + unit);
+        }
+        assertTrue(unit.contains("cp -r server/target/mail-gateway server/target/mail-gateway.jar server/target/libs /opt/mail-gateway/"),
+                   "the install comment copies what ExecStart runs");
+        int stopSeconds = Integer.parseInt(lines.stream().filter(l -> l.startsWith("TimeoutStopSec=")).findFirst().orElseThrow()
+                                                   .substring("TimeoutStopSec=".length()));
+        assertTrue(stopSeconds > 10, "in-flight sends get 10 s after SIGTERM: " + stopSeconds);
+
+        Optional<Path> analyze = Stream.of("/usr/bin/systemd-analyze", "/bin/systemd-analyze").map(Path::of)
+                .filter(Files::isExecutable).findFirst();
+        assumeTrue(analyze.isPresent(), "systemd-analyze is not installed");
+        // verify wants ExecStart to exist: here it points at an executable this machine has
+        Path copy = Files.writeString(dir.resolve("mail-gateway.service"),
+                                      unit.replace("ExecStart=/opt/mail-gateway/mail-gateway", "ExecStart=/bin/true"));
+        Process process = new ProcessBuilder(analyze.get().toString(), "verify", copy.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("exit 0", "exit " + process.exitValue() + output.strip().transform(o -> o.isEmpty() ? "" : ": " + o));
     }
 
     @Test
@@ -103,7 +141,8 @@ class PackagingTest {
                 .map(t -> t.getString("expr"))
                 .collect(Collectors.joining("\n"));
         for (String series : List.of("http_requests_total", "http_request_duration_seconds_bucket", "email_sends_total",
-                                     "rate_limit_checks_total{", "email_queue_depth", "email_delivery_seconds_bucket")) {
+                                     "rate_limit_checks_total{", "email_queue_depth", "email_delivery_seconds_bucket",
+                                     "email_oldest_queued_age_seconds", "db_up")) {
             assertTrue(expressions.contains(series), "a panel uses " + series);
         }
         assertTrue(expressions.contains("result") || expressions.contains("exceeded"), "quota refusals");
