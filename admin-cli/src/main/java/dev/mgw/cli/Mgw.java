@@ -42,11 +42,9 @@ import picocli.CommandLine.ScopeType;
                         AutoComplete.GenerateCompletion.class},
          footer = {"", "Configuration: the server's environment variables (DATABASE_URL, ...), MGW_CONFIG or etc/mgw.yaml (example: etc/mgw.example.yaml)."})
 public final class Mgw implements AutoCloseable {
-    /**
-     * The pool warns, on closing, that a connection attempt was still backing off: what the one
-     * line about an unreachable database has said already. JUL holds loggers weakly, hence the field.
-     */
-    private static final Logger POOL = Logger.getLogger("com.zaxxer.hikari");
+    // JUL holds loggers weakly: a level set on an unreferenced logger is lost when it is collected.
+    private static final Logger POOL_LOG = Logger.getLogger("com.zaxxer.hikari");
+
     @Option(names = "--database-url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "Database to use (overrides DATABASE_URL): postgresql://user:pass@host:port/db or jdbc:postgresql://...")
     private String databaseUrl;
@@ -119,7 +117,7 @@ public final class Mgw implements AutoCloseable {
     public Database database() {
         if (database == null) {
             GatewayConfig.Database settings = config().database();
-            database = Database.open(settings.target(), 2, settings.echo());
+            database = Database.open(settings.target(), 2, settings.echo(), Database.Limits.TOOL);
         }
         return database;
     }
@@ -144,7 +142,11 @@ public final class Mgw implements AutoCloseable {
         return 1;
     }
 
-    /** Liquibase and the pool log at INFO; on a terminal only warnings show (none of the pool's), unless --verbose. */
+    /**
+     * Liquibase and the pool log at INFO; on a terminal only warnings show, unless --verbose, and
+     * none of the pool's: what it warns about (a broken connection, a connection attempt that
+     * outlived the tool) ends in the one line the tool prints about the database anyway.
+     */
     private void quietLogging() {
         Level level = verbose ? Level.INFO : Level.WARNING;
         Logger root = Logger.getLogger("");
@@ -152,7 +154,7 @@ public final class Mgw implements AutoCloseable {
         for (var handler : root.getHandlers()) {
             handler.setLevel(level);
         }
-        POOL.setLevel(verbose ? Level.INFO : Level.SEVERE);
+        POOL_LOG.setLevel(verbose ? Level.INFO : Level.SEVERE);
     }
 
     @Override

@@ -259,6 +259,16 @@ class MgwKeysIT {
     }
 
     @Test
+    void aJdbcUrlWithCredentialsIsShownWithThePasswordMasked() {
+        MgwRunner.Result result = mgw.run("keys", "list", "--database-url",
+                                          "jdbc:postgresql://postgres:hunter2@127.0.0.1:1/nowhere");
+        assertEquals(1, result.exit(), result::toString);
+        assertTrue(result.err().startsWith("mgw: database postgresql://postgres:****@127.0.0.1:1/nowhere is unavailable: "),
+                   result::toString);
+        assertFalse(result.err().contains("hunter2"), result::toString);
+    }
+
+    @Test
     void badConfigurationIsOneLineAndExitOne() {
         MgwRunner.Result result = mgw.run("keys", "list", "--database-url", "mysql://nope");
         assertEquals(1, result.exit(), result::toString);

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +23,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -40,16 +43,18 @@ import org.postgresql.util.PSQLException;
 
 /**
  * The one {@link DbClient} of a process (Helidon DbClient over a HikariCP pool) and what it
- * takes to build it. Every session runs in UTC; a pool that cannot hand out a connection within
- * one second fails the statement, so an unreachable database surfaces as
- * {@link DatabaseUnavailableException} instead of a hang.
+ * takes to build it. Every session runs in UTC. No caller waits on the database longer than its
+ * {@link Limits}: an unreachable or silent database surfaces as
+ * {@link DatabaseUnavailableException}, a database that cannot keep up as
+ * {@link DatabaseBusyException}, never as a hang.
  */
 public final class Database implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Database.class.getName());
     private static final System.Logger SQL_LOG = System.getLogger("dev.mgw.sql");
     /** SQLSTATEs that mean "the server is not there for us right now". */
     private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
-    /** With the queue time-out, under the 2 s of SPEC §5.2 with room for the request around them. */
-    private static final long POOL_TIMEOUT_MILLIS = 800;
+    /** SQLSTATEs of a statement ended by statement_timeout or lock_timeout: the database is too slow now. */
+    private static final Set<String> TIMEOUT_STATES = Set.of("57014", "55P03");
     private static final long QUEUE_TIMEOUT_MILLIS = 1000;
     private static final long QUEUE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(QUEUE_TIMEOUT_MILLIS);
     /**
@@ -59,56 +64,44 @@ public final class Database implements AutoCloseable {
     static final long SHED_AFTER_MILLIS = 500;
     static final int SHED_WAITING_PER_CONNECTION = 16;
     private static final long SHED_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(SHED_AFTER_MILLIS);
+    /**
+     * Work has been running for the statement time-out and this long again, and nothing at all
+     * has come back from the database meanwhile: it is not answering (a healthy one answers
+     * every statement within its statement time-out, and under load some statement every few
+     * milliseconds).
+     */
+    private static final long SILENCE_MARGIN_MILLIS = 500;
+    /** While the database is away, how often one caller looks whether it is back. */
+    private static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long VALIDATION_TIMEOUT_MILLIS = 500;
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
-    private final DbClient client;
     private final HikariDataSource dataSource;
     private final JdbcTarget target;
+    private final Limits limits;
+    private final DbClient client;
     private final ThreadPoolExecutor executor;
+    private final long silentAfterNanos;
+    private final int poolSize;
     private final int maxWaiting;
+    /** Work running on the database threads, and when the database last answered any of it. */
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile long lastAnswer = System.nanoTime();
+    /** Why the database is known to be away (null while it is not), and when to look again. */
+    private volatile String outage;
+    private final AtomicLong nextProbe = new AtomicLong();
 
-    private Database(DbClient client, HikariDataSource dataSource, JdbcTarget target, int poolSize) {
-        this.client = client;
+    private Database(HikariDataSource dataSource, JdbcTarget target, int poolSize, Limits limits, boolean echo) {
         this.dataSource = dataSource;
         this.target = target;
+        this.limits = limits;
+        this.silentAfterNanos = limits.statement().plusMillis(SILENCE_MARGIN_MILLIS).toNanos();
+        this.poolSize = poolSize;
         this.maxWaiting = poolSize * SHED_WAITING_PER_CONNECTION;
         this.executor = new ThreadPoolExecutor(poolSize, poolSize, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                                                DbThread::new);
-    }
-
-    /** The threads that talk to the database: one per pooled connection. */
-    private static final class DbThread extends Thread {
-        private static final AtomicInteger NUMBER = new AtomicInteger();
-
-        DbThread(Runnable task) {
-            super(task, "db-" + NUMBER.incrementAndGet());
-            setDaemon(true);
-        }
-    }
-
-    /** Opens the pool lazily: nothing connects until the first statement. */
-    public static Database open(GatewayConfig.Database settings) {
-        return open(settings.target(), settings.poolSize(), settings.echo());
-    }
-
-    public static Database open(JdbcTarget target, int poolSize, boolean echo) {
-        HikariConfig pool = new HikariConfig();
-        pool.setPoolName("mgw-" + POOL_NUMBER.incrementAndGet());
-        pool.setJdbcUrl(target.jdbcUrl());
-        pool.setUsername(target.user().isEmpty() ? null : target.user());
-        pool.setPassword(target.password().isEmpty() ? null : target.password().reveal());
-        pool.setMaximumPoolSize(poolSize);
-        pool.setMinimumIdle(poolSize);
-        pool.setConnectionTimeout(POOL_TIMEOUT_MILLIS);
-        pool.setValidationTimeout(VALIDATION_TIMEOUT_MILLIS);
-        pool.setInitializationFailTimeout(-1);
-        pool.setConnectionInitSql("SET TIME ZONE 'UTC'");
-        driverProperties(target).forEach(pool::addDataSourceProperty);
-        HikariDataSource dataSource = new HikariDataSource(pool);
-
         JdbcClientBuilder builder = JdbcClientBuilder.create()
-                .connectionPool(new Pool(dataSource))
+                .connectionPool(new Pool())
                 .parametersSetter(JdbcParametersConfig.builder()
                                           .useStringBinding(false)
                                           .useByteArrayBinding(false)
@@ -121,20 +114,75 @@ public final class Database implements AutoCloseable {
                 return context;
             });
         }
-        return new Database(builder.build(), dataSource, target, poolSize);
+        this.client = builder.build();
+    }
+
+    /**
+     * How long the database may keep a caller waiting: for a pooled connection, for one statement
+     * and for a lock inside it (both ended by PostgreSQL), for the network (ended by the driver: a
+     * silent database), and in all for {@link #run} (the caller gives up even if the database
+     * thread is still stuck).
+     */
+    public record Limits(Duration connection, Duration statement, Duration lock, Duration socket, Duration caller) {
+        /**
+         * The server's: a request gets its answer, a 503 at worst, within about 2 s (SPEC §5.2). A
+         * statement that takes PostgreSQL too long ends well before the caller gives up, so that
+         * only a database that does not answer at all leaves callers without an answer; the socket
+         * time-out frees a thread stuck on a silent network a little later.
+         */
+        public static final Limits SERVER = new Limits(Duration.ofMillis(800), Duration.ofMillis(1000),
+                                                       Duration.ofMillis(800), Duration.ofSeconds(3),
+                                                       Duration.ofMillis(1800));
+        /** {@code mgw}'s: a long listing or a wait for a lock may take its time, a silent database still ends. */
+        public static final Limits TOOL = new Limits(Duration.ofSeconds(2), Duration.ofSeconds(60),
+                                                     Duration.ofSeconds(10), Duration.ofSeconds(90),
+                                                     Duration.ofSeconds(100));
+    }
+
+    /** The threads that talk to the database: one per pooled connection. */
+    private static final class DbThread extends Thread {
+        private static final AtomicInteger NUMBER = new AtomicInteger();
+
+        DbThread(Runnable task) {
+            super(task, "db-" + NUMBER.incrementAndGet());
+            setDaemon(true);
+        }
+    }
+
+    /** The server's database. */
+    public static Database open(GatewayConfig.Database settings) {
+        return open(settings.target(), settings.poolSize(), settings.echo(), Limits.SERVER);
+    }
+
+    /** Opens the pool; its connections are made in the background, and a statement waits for one. */
+    public static Database open(JdbcTarget target, int poolSize, boolean echo, Limits limits) {
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("mgw-" + POOL_NUMBER.incrementAndGet());
+        pool.setJdbcUrl(target.jdbcUrl());
+        pool.setUsername(target.user().isEmpty() ? null : target.user());
+        pool.setPassword(target.password().isEmpty() ? null : target.password().reveal());
+        pool.setMaximumPoolSize(poolSize);
+        pool.setMinimumIdle(poolSize);
+        pool.setConnectionTimeout(limits.connection().toMillis());
+        pool.setValidationTimeout(VALIDATION_TIMEOUT_MILLIS);
+        pool.setInitializationFailTimeout(-1);
+        pool.setConnectionInitSql("SET TIME ZONE 'UTC'; SET statement_timeout = " + limits.statement().toMillis()
+                                  + "; SET lock_timeout = " + limits.lock().toMillis());
+        driverProperties(target).forEach(pool::addDataSourceProperty);
+        pool.addDataSourceProperty("socketTimeout", String.valueOf(limits.socket().toSeconds()));
+        return new Database(new HikariDataSource(pool), target, poolSize, limits, echo);
     }
 
     /**
      * Driver properties every connection gets: untyped string parameters (so UUIDs and JSON bind
-     * without casts), a connect timeout, a socket timeout that bounds a silent network, keepalive,
-     * no row data in error messages. Values from the URL win.
+     * without casts), a connect timeout, keepalive, no row data in error messages. Values from the
+     * URL win.
      */
     static Map<String, String> driverProperties(JdbcTarget target) {
         Map<String, String> properties = new HashMap<>();
         properties.put("stringtype", "unspecified");
         properties.put("ApplicationName", "mail-gateway");
         properties.put("connectTimeout", "2");
-        properties.put("socketTimeout", "30");
         properties.put("tcpKeepAlive", "true");
         // server error details can quote a failing row (recipients, bodies): keep them out of messages and logs
         properties.put("logServerErrorDetail", "false");
@@ -155,7 +203,12 @@ public final class Database implements AutoCloseable {
         return connect(target);
     }
 
+    /** Without a socket time-out: a migration may run as long as it must. */
     public static Connection connect(JdbcTarget target) throws SQLException {
+        return DriverManager.getConnection(target.jdbcUrl(), connectionProperties(target));
+    }
+
+    private static Properties connectionProperties(JdbcTarget target) {
         Properties properties = new Properties();
         if (!target.user().isEmpty()) {
             properties.setProperty("user", target.user());
@@ -164,8 +217,7 @@ public final class Database implements AutoCloseable {
             properties.setProperty("password", target.password().reveal());
         }
         properties.putAll(driverProperties(target));
-        properties.remove("socketTimeout");
-        return DriverManager.getConnection(target.jdbcUrl(), properties);
+        return properties;
     }
 
     /** Runs {@code SELECT 1}; throws {@link DatabaseUnavailableException} when the database is not there. */
@@ -178,14 +230,20 @@ public final class Database implements AutoCloseable {
      * order it was asked for, while the caller (a request's virtual thread) waits. JDBC blocks in
      * socket reads; on a platform thread that is one system call, where a virtual thread would
      * go through the poller for every round trip, and the connection pool is never contended.
-     * Work that has waited longer than {@value #QUEUE_TIMEOUT_MILLIS} ms for a thread fails with
-     * {@link DatabaseBusyException} instead of piling up; "cannot reach the database" failures
-     * become {@link DatabaseUnavailableException}; others pass through unchanged.
+     * The caller waits at most {@link Limits#caller()}, even when the thread is stuck on a silent
+     * network. While the database is known to be away, work fails at once (one caller now and
+     * then looks whether it is back). "Cannot reach the database" failures, and work that waited
+     * too long behind a database that does not answer, become {@link DatabaseUnavailableException};
+     * work that waited longer than {@value #QUEUE_TIMEOUT_MILLIS} ms for a thread, or for its
+     * answer, behind a database that does answer becomes {@link DatabaseBusyException}; others
+     * pass through unchanged.
      */
     public <T> T run(Supplier<T> work) {
         if (Thread.currentThread() instanceof DbThread) {
             return runHere(work);
         }
+        long deadline = System.nanoTime() + limits.caller().toNanos();
+        checkAvailable();
         Work<T> result = new Work<>(() -> runHere(work));
         try {
             executor.execute(result);
@@ -193,26 +251,44 @@ public final class Database implements AutoCloseable {
             throw new DatabaseBusyException("the database client is closed");
         }
         try {
-            return result.get();
+            return result.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
             throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            abandon(result);
+            noteSilence(System.nanoTime());
+            throw waitedTooLong("database work got no answer within " + limits.caller().toMillis() + " ms");
         } catch (InterruptedException e) {
-            result.cancel(false);
+            abandon(result);
             Thread.currentThread().interrupt();
             throw new DatabaseBusyException("interrupted while waiting for the database");
         }
     }
 
+    /** Takes work nobody waits for any more out of the queue; work already running finishes on its own. */
+    private void abandon(Work<?> work) {
+        executor.remove(work);
+        work.cancel(false);
+    }
+
     /**
-     * Turns a new request away ({@link DatabaseBusyException}) when database work already waits
-     * longer than {@value #SHED_AFTER_MILLIS} ms for a thread, or when {@value #SHED_WAITING_PER_CONNECTION}
-     * pieces of work per pooled connection wait: under overload the excess gets a
-     * quick 503 before it costs parsing and a queue place, and what is admitted stays fast.
+     * Turns a new request away while the database is known to be away
+     * ({@link DatabaseUnavailableException}), unless it is time to look again; and
+     * ({@link DatabaseBusyException}) when database work already waits longer than
+     * {@value #SHED_AFTER_MILLIS} ms for a thread, or when {@value #SHED_WAITING_PER_CONNECTION}
+     * pieces of work per pooled connection wait: under overload the excess gets a quick 503
+     * before it costs parsing and a queue place, and what is admitted stays fast.
      */
     public void admit() {
+        long now = System.nanoTime();
+        noteSilence(now);
+        String away = outage;
+        if (away != null && now - nextProbe.get() < 0) {
+            throw unavailable(away);
+        }
         int waiting = executor.getQueue().size();
         if (waiting >= maxWaiting) {
             throw new DatabaseBusyException(waiting + " requests are waiting for a connection");
@@ -229,8 +305,8 @@ public final class Database implements AutoCloseable {
         return executor.getQueue().peek() instanceof Work<?> oldest ? System.nanoTime() - oldest.queuedAt : 0;
     }
 
-    /** Database work waiting for a thread; gives up (busy) once it has waited too long. */
-    private static final class Work<T> extends FutureTask<T> {
+    /** Database work waiting for a thread; gives up once it has waited too long. */
+    private final class Work<T> extends FutureTask<T> {
         private final long queuedAt = System.nanoTime();
 
         Work(Callable<T> work) {
@@ -239,39 +315,123 @@ public final class Database implements AutoCloseable {
 
         @Override
         public void run() {
-            if (System.nanoTime() - queuedAt > QUEUE_TIMEOUT_NANOS) {
-                setException(new DatabaseBusyException("database work waited more than " + QUEUE_TIMEOUT_MILLIS + " ms"));
+            long now = System.nanoTime();
+            if (now - queuedAt > QUEUE_TIMEOUT_NANOS) {
+                setException(waitedTooLong("database work waited more than " + QUEUE_TIMEOUT_MILLIS + " ms"));
                 return;
             }
-            super.run();
+            if (running.getAndIncrement() == 0) {
+                lastAnswer = now;
+            }
+            try {
+                super.run();
+            } finally {
+                running.decrementAndGet();
+            }
         }
     }
 
     private <T> T runHere(Supplier<T> work) {
         try {
-            return work.get();
+            T result = work.get();
+            lastAnswer = System.nanoTime();
+            return result;
         } catch (RuntimeException e) {
+            if (!isUnavailable(e)) {
+                lastAnswer = System.nanoTime();
+            }
             throw translate(e);
         }
     }
 
+    /** Marks the database away when work has run longer than a statement may without any answer. */
+    private void noteSilence(long now) {
+        long silent = now - lastAnswer;
+        if (running.get() > 0 && silent > silentAfterNanos) {
+            away("no answer for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
+        }
+    }
+
+    /** Too long a wait: the database's fault while it is away, else more work than it keeps up with. */
+    private RuntimeException waitedTooLong(String what) {
+        String away = outage;
+        return away != null ? unavailable(away) : new DatabaseBusyException(what);
+    }
+
     /**
-     * {@link DatabaseUnavailableException} when {@code e} is caused by an unreachable database, else
-     * {@code e}. A lost database also retires every pooled connection, so that once it is back the
-     * next request gets a fresh connection instead of a dead one.
+     * Marks the database away. The pool stops keeping connections open meanwhile: it would retry
+     * in the background with a back-off that grows to 5 s, and might sleep that long after the
+     * database is back; asked for a connection after {@link #back()}, it starts afresh.
+     */
+    private void away(String reason) {
+        if (outage == null) {
+            nextProbe.set(System.nanoTime());
+            outage = reason;
+            dataSource.getHikariConfigMXBean().setMinimumIdle(0);
+            LOG.log(System.Logger.Level.INFO, "database " + target.display() + " is unavailable: " + reason);
+        }
+    }
+
+    private void back() {
+        lastAnswer = System.nanoTime();
+        outage = null;
+        dataSource.getHikariConfigMXBean().setMinimumIdle(poolSize);
+        LOG.log(System.Logger.Level.INFO, "database " + target.display() + " answers again");
+    }
+
+    /**
+     * Lets the caller on while the database is not known to be away; else fails it at once,
+     * unless it is time to look again, which one caller does with a connection of its own (the
+     * pool, whose connections may be stuck on a silent network, is not asked).
+     */
+    private void checkAvailable() {
+        String away = outage;
+        if (away == null) {
+            return;
+        }
+        long due = nextProbe.get();
+        long now = System.nanoTime();
+        if (now - due < 0 || !nextProbe.compareAndSet(due, now + PROBE_INTERVAL_NANOS)) {
+            throw unavailable(away);
+        }
+        String seconds = String.valueOf(Math.max(1, limits.connection().toSeconds()));
+        Properties properties = connectionProperties(target);
+        properties.setProperty("connectTimeout", seconds);
+        properties.setProperty("loginTimeout", seconds);
+        properties.setProperty("socketTimeout", seconds);
+        try {
+            DriverManager.getConnection(target.jdbcUrl(), properties).close();
+            back();
+        } catch (SQLException e) {
+            throw unavailable(away);
+        }
+    }
+
+    private DatabaseUnavailableException unavailable(String reason) {
+        return DatabaseUnavailableException.of(target, reason);
+    }
+
+    /**
+     * {@link DatabaseUnavailableException} when {@code e} is caused by an unreachable database or
+     * by a statement it ended for taking too long, else {@code e}. A lost database also retires
+     * every pooled connection, so that once it is back the next request gets a fresh connection
+     * instead of a dead one.
      */
     public RuntimeException translate(RuntimeException e) {
         if (e instanceof DatabaseUnavailableException) {
             return e;
         }
-        if (!isUnavailable(e)) {
-            return e;
+        if (isUnavailable(e)) {
+            var pool = dataSource.getHikariPoolMXBean();
+            if (pool != null) {
+                pool.softEvictConnections();
+            }
+            return DatabaseUnavailableException.of(target, e);
         }
-        var pool = dataSource.getHikariPoolMXBean();
-        if (pool != null) {
-            pool.softEvictConnections();
+        if (sqlState(e).filter(TIMEOUT_STATES::contains).isPresent()) {
+            return DatabaseUnavailableException.of(target, e);
         }
-        return DatabaseUnavailableException.of(target, e);
+        return e;
     }
 
     /** Connections in use, idle, and database work waiting for a thread: the pool gauges. */
@@ -349,14 +509,19 @@ public final class Database implements AutoCloseable {
         dataSource.close();
     }
 
-    /** Hands Helidon DbClient connections from the pool; a pool that gives up within its timeout is an outage. */
-    private record Pool(HikariDataSource dataSource) implements JdbcConnectionPool {
+    /**
+     * Hands Helidon DbClient connections from the pool; a pool that gives up within its timeout
+     * means the database is away.
+     */
+    private final class Pool implements JdbcConnectionPool {
         @Override
         public Connection connection() {
             try {
                 return dataSource.getConnection();
             } catch (SQLException e) {
-                throw new DbClientException("no database connection within " + POOL_TIMEOUT_MILLIS + " ms", e);
+                String reason = "no connection within " + limits.connection().toMillis() + " ms: " + rootMessage(e);
+                away(reason);
+                throw new DbClientException(reason, e);
             }
         }
 

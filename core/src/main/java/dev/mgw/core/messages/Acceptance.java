@@ -19,6 +19,13 @@ public sealed interface Acceptance {
     record IdempotencyMismatch(UUID originalId) implements Acceptance {
     }
 
+    /**
+     * The Idempotency-Key kept changing hands between concurrent requests while this one tried
+     * to take it: nothing stored; the client retries and gets the replay.
+     */
+    record IdempotencyInFlight() implements Acceptance {
+    }
+
     /** The charge would pass the daily limit: nothing stored. */
     record OverQuota(Charge standing, int requested) implements Acceptance {
     }

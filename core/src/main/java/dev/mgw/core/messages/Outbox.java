@@ -62,7 +62,18 @@ public final class Outbox {
               FROM messages
              WHERE api_key_id = :key AND idempotency_key = :idempotency_key
             """;
-    private static final String EXPIRE_IDEMPOTENCY_KEY = "UPDATE messages SET idempotency_key = NULL WHERE id = ?";
+    /**
+     * Frees a key whose use is older than 24 h. A concurrent request that released it first
+     * leaves nothing to match once its row lock is gone, so this one does not lock the row and
+     * hold up the next request in turn.
+     */
+    private static final String RELEASE_IDEMPOTENCY_KEY =
+            "UPDATE messages SET idempotency_key = NULL WHERE id = ? AND idempotency_key IS NOT NULL";
+    /**
+     * Insert, look, release: the second round finds the message of whichever concurrent request
+     * took a released key first (its insert waits for that request's commit); a third is spare.
+     */
+    private static final int IDEMPOTENT_ATTEMPTS = 3;
 
     private final Database database;
     private final Quota quota;
@@ -86,29 +97,35 @@ public final class Outbox {
         }
         DbTransaction tx = database.client().transaction();
         try {
-            Optional<UUID> inserted = insert(tx, id, submission);
-            if (inserted.isEmpty()) {
+            for (int attempt = 0; attempt < IDEMPOTENT_ATTEMPTS; attempt++) {
+                if (insert(tx, id, submission).isPresent()) {
+                    return charge(tx, id, submission, day);
+                }
                 Optional<Acceptance> earlier = earlierAcceptance(tx, submission);
                 if (earlier.isPresent()) {
                     tx.rollback();
                     return earlier.get();
                 }
-                // the earlier use of this Idempotency-Key is older than 24 h and was just released
-                inserted = insert(tx, id, submission);
+                // the earlier use was older than 24 h and is released: take the key, unless a concurrent request just did
             }
-            int recipients = submission.message().recipientCount();
-            Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day,
-                                                            recipients, id);
-            if (charge.isEmpty()) {
-                tx.rollback();
-                return refused(submission, day, recipients);
-            }
-            tx.commit();
-            return new Acceptance.Accepted(id, charge.get());
+            tx.rollback();
+            return new Acceptance.IdempotencyInFlight();
         } catch (RuntimeException e) {
             rollbackQuietly(tx);
             throw e;
         }
+    }
+
+    /** Charges the message just inserted in {@code tx}, last before COMMIT; nothing charged rolls back. */
+    private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day) {
+        int recipients = submission.message().recipientCount();
+        Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day, recipients, id);
+        if (charge.isEmpty()) {
+            tx.rollback();
+            return refused(submission, day, recipients);
+        }
+        tx.commit();
+        return new Acceptance.Accepted(id, charge.get());
     }
 
     /** The common case, without an Idempotency-Key: one statement, committed on its own. */
@@ -165,17 +182,23 @@ public final class Outbox {
                 .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null));
     }
 
-    /** The acceptance an Idempotency-Key already has, or empty once a stale (24 h) use was released. */
+    /**
+     * The acceptance an Idempotency-Key already has, or empty when it has none any more: its use
+     * was older than 24 h (released here), or is gone.
+     */
     private Optional<Acceptance> earlierAcceptance(DbTransaction tx, Submission submission) {
         Submission.Idempotency idempotency = submission.idempotency().orElseThrow();
-        DbRow earlier = tx.createGet(FIND_IDEMPOTENT)
+        Optional<DbRow> found = tx.createGet(FIND_IDEMPOTENT)
                 .addParam("key", submission.keyId())
                 .addParam("idempotency_key", idempotency.key())
-                .execute()
-                .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
+                .execute();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        DbRow earlier = found.get();
         UUID earlierId = Rows.uuid(earlier, "id");
         if (!Rows.bool(earlier, "fresh")) {
-            tx.createUpdate(EXPIRE_IDEMPOTENCY_KEY).addParam(earlierId).execute();
+            tx.createUpdate(RELEASE_IDEMPOTENCY_KEY).addParam(earlierId).execute();
             return Optional.empty();
         }
         if (!idempotency.requestHash().equals(Rows.string(earlier, "request_hash"))) {

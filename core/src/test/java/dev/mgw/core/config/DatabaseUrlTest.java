@@ -1,5 +1,6 @@
 package dev.mgw.core.config;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,24 @@ class DatabaseUrlTest {
         assertEquals("jdbc:postgresql://db:5432/mail?ssl=true", target.jdbcUrl());
         assertEquals("gw", target.user());
         assertEquals("hunter2", target.password().reveal());
-        assertEquals("postgresql://gw@db:5432/mail?ssl=true", target.display());
+        assertEquals("postgresql://gw:****@db:5432/mail?ssl=true", target.display());
+    }
+
+    @Test
+    void jdbcUrlWithUserInfoMovesCredentialsOutAndMasksThePassword() {
+        JdbcTarget target = DatabaseUrl.parse("jdbc:postgresql://gw:hunter2@db:5432/mail?ssl=true");
+        assertEquals("jdbc:postgresql://db:5432/mail?ssl=true", target.jdbcUrl());
+        assertEquals("gw", target.user());
+        assertEquals("hunter2", target.password().reveal());
+        assertEquals("postgresql://gw:****@db:5432/mail?ssl=true", target.display());
+        assertEquals("p@ss:w/rd", DatabaseUrl.parse("jdbc:postgresql://gw:p%40ss%3Aw%2Frd@db/mail").password().reveal());
+    }
+
+    @Test
+    void jdbcUrlErrorsDoNotShowCredentials() {
+        assertHidden("jdbc:postgresql://alice:Qx7/Zk9@db/mail", "alice", "Qx7", "Zk9");
+        assertHidden("jdbc:postgresql://alice:Qx7?Zk9@db/mail", "alice", "Qx7", "Zk9");
+        assertHidden("jdbc:postgresql://db/mail?user=alice&password=Qx7&Zk9", "alice", "Qx7", "Zk9");
     }
 
     @Test
@@ -107,6 +125,46 @@ class DatabaseUrlTest {
                                          () -> DatabaseUrl.parse("mysql://root:topsecret@db/mail"));
         assertTrue(e.getMessage().startsWith("DATABASE_URL: "), e.getMessage());
         assertFalse(e.getMessage().contains("topsecret"), e.getMessage());
+        ConfigException noScheme = assertThrows(ConfigException.class, () -> DatabaseUrl.parse("root:topsecret@db/mail"));
+        assertFalse(noScheme.getMessage().contains("root"), noScheme.getMessage());
+        assertFalse(noScheme.getMessage().contains("topsecret"), noScheme.getMessage());
+        ConfigException bare = assertThrows(ConfigException.class, () -> DatabaseUrl.parse("topsecret"));
+        assertFalse(bare.getMessage().contains("topsecret"), bare.getMessage());
+    }
+
+    @Test
+    void aSlashInAnUnencodedPasswordIsRefusedWithoutShowingAnyOfIt() {
+        ConfigException e = assertHidden("postgresql://u:pa/ss@h/db", "\"pa\"", "pa/", "/ss", "ss@");
+        assertTrue(e.getMessage().contains("percent-encode '/'"), e.getMessage());
+        assertHidden("postgresql://alice:Qx7/Zk9@db.example.com/mail", "alice", "Qx7", "Zk9");
+        assertHidden("postgresql://alice:5432/Zk9@db.example.com/mail", "alice", "5432", "Zk9");
+    }
+
+    @Test
+    void atSignsAndColonsInAnUnencodedPasswordStayInThePassword() {
+        JdbcTarget target = DatabaseUrl.parse("postgresql://u:p@ss:w@h/db");
+        assertEquals("jdbc:postgresql://h:5432/db", target.jdbcUrl());
+        assertEquals("u", target.user());
+        assertEquals("p@ss:w", target.password().reveal());
+        assertEquals("postgresql://u:****@h:5432/db", target.display());
+        ConfigException e = assertThrows(ConfigException.class,
+                                         () -> DatabaseUrl.parse("postgresql://alice:Qx7@Zk9:Wv5@h:99999/db"));
+        assertTrue(e.getMessage().contains("port \"99999\""), e.getMessage());
+        for (String secret : List.of("alice", "Qx7", "Zk9", "Wv5")) {
+            assertFalse(e.getMessage().contains(secret), e.getMessage());
+        }
+    }
+
+    @Test
+    void aQuestionMarkInAnUnencodedPasswordIsRefusedWithoutShowingAnyOfIt() {
+        assertHidden("postgresql://alice:Qx7?Zk9@h/db", "alice", "Qx7", "Zk9");
+        assertHidden("postgresql://alice:Qx7?sslmode=Zk9@h/db", "alice", "Qx7", "Zk9");
+    }
+
+    @Test
+    void credentialsInQueryParametersAreNotShownInErrors() {
+        assertHidden("postgresql://h/db?user=alice&password=Qx7&Zk9&sslmode=require", "alice", "Qx7", "Zk9");
+        assertHidden("postgresql://h/db?password=Qx7&sslmode=Zk9", "Qx7", "Zk9");
     }
 
     @Test
@@ -136,6 +194,18 @@ class DatabaseUrlTest {
         assertProblem("", "empty");
         assertProblem("jdbc:postgresql://", "JDBC URL");
         assertProblem("postgresql://u@[::1/db", "IPv6");
+    }
+
+    /** The URL is refused with advice on encoding, and the message shows none of these fragments. */
+    private static ConfigException assertHidden(String url, String... hidden) {
+        ConfigException e = assertThrows(ConfigException.class, () -> DatabaseUrl.parse(url));
+        assertTrue(e.getMessage().startsWith("DATABASE_URL: "), e.getMessage());
+        assertTrue(e.getMessage().contains("percent-encode"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        for (String fragment : hidden) {
+            assertFalse(e.getMessage().contains(fragment), fragment + " shown in: " + e.getMessage());
+        }
+        return e;
     }
 
     private static void assertProblem(String url, String expected) {

@@ -30,7 +30,7 @@ class DatabaseBusyIT {
     @BeforeAll
     static void open() {
         db = TestDatabase.empty(DatabaseBusyIT.class);
-        database = Database.open(db.target(), 1, false);
+        database = Database.open(db.target(), 1, false, Database.Limits.SERVER);
         database.ping();
     }
 
@@ -41,15 +41,19 @@ class DatabaseBusyIT {
         db.close();
     }
 
+    /** Two statements of 0.7 s on the one connection: the work queued behind both waits 1.4 s. */
     @Test
     void workThatWaitedTooLongFailsBusyAndNewRequestsAreTurnedAwayMeanwhile() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
         CompletableFuture<Object> slow = CompletableFuture.supplyAsync(() -> database.run(() -> {
             running.countDown();
-            return database.client().execute().get("SELECT pg_sleep(1.3)");
+            return database.client().execute().get("SELECT pg_sleep(0.7)");
         }), CALLERS);
         assertTrue(running.await(5, TimeUnit.SECONDS));
         database.admit(); // nothing waits yet
+        CompletableFuture<Object> slower = CompletableFuture.supplyAsync(
+                () -> database.run(() -> database.client().execute().get("SELECT pg_sleep(0.7)")), CALLERS);
+        awaitWaiting();
         CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> database.run(() -> 1L), CALLERS);
         Thread.sleep(Database.SHED_AFTER_MILLIS + 100);
 
@@ -58,6 +62,7 @@ class DatabaseBusyIT {
         ExecutionException expired = assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS));
         assertInstanceOf(DatabaseBusyException.class, expired.getCause(), "waited over a second for the connection");
         slow.get(5, TimeUnit.SECONDS);
+        slower.get(5, TimeUnit.SECONDS);
 
         database.admit(); // the queue is empty again
         assertEquals(2L, database.run(() -> 2L));
@@ -75,10 +80,7 @@ class DatabaseBusyIT {
         for (int i = 0; i < Database.SHED_WAITING_PER_CONNECTION; i++) {
             waiting.add(Thread.ofVirtual().start(() -> database.run(() -> 1L)));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (database.queueDelayNanos() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        awaitWaiting();
         Thread.sleep(50);
         DatabaseBusyException turnedAway = assertThrows(DatabaseBusyException.class, database::admit);
         assertTrue(turnedAway.getMessage().contains("requests are waiting"), turnedAway.getMessage());
@@ -87,5 +89,13 @@ class DatabaseBusyIT {
             assertTrue(thread.join(Duration.ofSeconds(5)));
         }
         database.admit();
+    }
+
+    /** Until some work waits for the connection (at most 5 s). */
+    private static void awaitWaiting() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (database.queueDelayNanos() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
     }
 }

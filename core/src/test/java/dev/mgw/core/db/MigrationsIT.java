@@ -19,7 +19,7 @@ class MigrationsIT {
     @BeforeAll
     static void emptyDatabase() {
         db = TestDatabase.empty(MigrationsIT.class);
-        database = Database.open(db.target(), 2, false);
+        database = Database.open(db.target(), 2, false, Database.Limits.SERVER);
     }
 
     @AfterAll

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback TCP proxy that a test can cut and restore: the way to make a shared server (the
  * PostgreSQL of the machine, an SMTP relay) unreachable for one component without stopping it.
  * Cutting resets every open connection and every new one until {@link #restore()}; stalling
- * leaves new connections open and silent, as a hung server does.
+ * leaves new connections open and silent, as a hung server does; silencing keeps every
+ * connection open and drops the bytes, as a network that loses packets does.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
@@ -24,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile boolean stalled;
+    private volatile boolean silent;
     private final AtomicInteger accepted = new AtomicInteger();
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -67,10 +69,22 @@ public final class TcpProxy implements AutoCloseable {
         sockets.clear();
     }
 
-    /** Back to forwarding (after {@link #cut()} or {@link #stall()}). */
+    /**
+     * A silent network: every connection stays open and the bytes sent either way are dropped;
+     * new connections are accepted, made upstream and silent too. A peer learns of it only by a
+     * time-out (or when the other side closes its end, which still passes). After
+     * {@link #restore()} the bytes flow again, but what was dropped stays lost: a peer that still
+     * waits for the answer to something it sent meanwhile waits in vain.
+     */
+    public void silence() {
+        silent = true;
+    }
+
+    /** Back to forwarding (after {@link #cut()}, {@link #stall()} or {@link #silence()}). */
     public void restore() {
         cut = false;
         stalled = false;
+        silent = false;
     }
 
     private void acceptLoop() {
@@ -119,8 +133,10 @@ public final class TcpProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
-                out.flush();
+                if (!silent) {
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
             }
         } catch (IOException ignored) {
             // one side went away: close both

@@ -18,7 +18,9 @@ import jdk.management.VirtualThreadSchedulerMXBean;
  * the 503 at once can retry, where one that waits may time out. A burst is not overload: the
  * shedding starts only once the queue has stayed that long for {@link CpuGate#ENTER_NANOS}, which
  * a platform thread watches every {@value #SAMPLE_MILLIS} ms (a virtual one would wait in that
- * very queue).
+ * very queue). While the database is away, {@link Database#admit()} turns requests away as
+ * unavailable instead ({@code Retry-After: 5}), whatever the CPU: retrying in a second would not
+ * help them.
  */
 public final class Admission implements Runnable, AutoCloseable {
     static final int MAX_QUEUED_THREADS = 128;
@@ -56,11 +58,11 @@ public final class Admission implements Runnable, AutoCloseable {
     /** Throws the 503 when the process cannot take another request now. */
     @Override
     public void run() {
+        database.admit();
         if (cpu.overloaded() && queueIsLong()) {
             SHEDDING.report("shedding load: more than " + MAX_QUEUED_THREADS + " virtual threads are waiting for a CPU");
             throw Problem.busy();
         }
-        database.admit();
     }
 
     @Override

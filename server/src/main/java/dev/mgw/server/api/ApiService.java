@@ -107,6 +107,8 @@ public final class ApiService implements HttpService {
                 accepted(res, replayed.id(), replayed.remaining().orElse(0));
             }
             case Acceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
+            case Acceptance.IdempotencyInFlight inFlight -> throw Problem.conflict(
+                    "a request with this Idempotency-Key is being processed; retry it to get its response");
             case Acceptance.OverQuota over -> {
                 listener.overQuota();
                 throw overQuota(over);

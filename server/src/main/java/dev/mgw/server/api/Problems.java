@@ -3,6 +3,7 @@ package dev.mgw.server.api;
 import java.time.Duration;
 import java.util.Locale;
 
+import dev.mgw.core.db.Database;
 import dev.mgw.core.db.DatabaseBusyException;
 import dev.mgw.core.db.DatabaseUnavailableException;
 import dev.mgw.server.observe.RequestFilter;
@@ -31,6 +32,7 @@ public final class Problems {
     /** During an outage every request fails alike: one line a second says so, with the count. */
     private static final ThrottledLog OUTAGE_LOG = new ThrottledLog(LOG, Duration.ofSeconds(1));
     private static final ThrottledLog BUSY_LOG = new ThrottledLog(LOG, Duration.ofSeconds(1));
+    private static final String DATABASE_UNAVAILABLE = "the database is unavailable; retry shortly";
 
     private Problems() {
     }
@@ -38,19 +40,32 @@ public final class Problems {
     /** Maps each kind of failure to its problem response. */
     public static void register(HttpRouting.Builder routing) {
         routing.error(Problem.class, Problems::send)
-                .error(DatabaseUnavailableException.class, (req, res, e) -> {
-                    OUTAGE_LOG.report(e.getMessage());
-                    send(req, res, Problem.unavailable("the database is unavailable; retry shortly"));
-                })
-                .error(DatabaseBusyException.class, (req, res, e) -> {
-                    BUSY_LOG.report("shedding load: " + e.getMessage());
-                    send(req, res, Problem.busy());
-                })
                 .error(HttpException.class, (req, res, e) -> send(req, res, fromHelidon(e)))
-                .error(Exception.class, (req, res, e) -> {
-                    LOG.log(System.Logger.Level.ERROR, "request failed: " + e.getClass().getName(), e);
-                    send(req, res, Problem.internalError());
-                });
+                .error(Exception.class, (req, res, e) -> send(req, res, fromException(e)));
+    }
+
+    /**
+     * A failure the database caused, however deeply wrapped, is a 503: {@code Retry-After: 5}
+     * while the database is unavailable (refused, silent, too slow), {@code Retry-After: 1} when
+     * it answers but more work waits than it keeps up with. Anything else is a logged 500.
+     */
+    private static Problem fromException(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DatabaseUnavailableException unavailable) {
+                OUTAGE_LOG.report(unavailable.getMessage());
+                return Problem.unavailable(DATABASE_UNAVAILABLE);
+            }
+            if (t instanceof DatabaseBusyException busy) {
+                BUSY_LOG.report("shedding load: " + busy.getMessage());
+                return Problem.busy();
+            }
+        }
+        if (Database.isUnavailable(e)) {
+            OUTAGE_LOG.report("the database is unavailable: " + Database.rootMessage(e));
+            return Problem.unavailable(DATABASE_UNAVAILABLE);
+        }
+        LOG.log(System.Logger.Level.ERROR, "request failed: " + e.getClass().getName(), e);
+        return Problem.internalError();
     }
 
     public static void send(ServerRequest req, ServerResponse res, Problem problem) {

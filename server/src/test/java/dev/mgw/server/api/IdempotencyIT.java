@@ -105,6 +105,35 @@ class IdempotencyIT extends GatewayServerTest {
         assertEquals(2, gw.stored("expiring"));
     }
 
+    /** Each round reuses a key whose first use is 25 h old from many requests at once. */
+    @Test
+    void concurrentReusesOfAStaleKeyStoreOneMessageAndTheOthersGetItsReplayOrConflict() {
+        for (int round = 0; round < 3; round++) {
+            String name = "stale-race-" + round;
+            String key = gw.key(name, 100);
+            String old = api.send(key, json(valid()), "Idempotency-Key", "nightly").json().getString("id");
+            gw.db().sql("UPDATE messages SET created_at = now() - interval '25 hours' WHERE id = '" + old + "'");
+
+            List<ApiClient.Response> responses = Concurrently.run(12, i -> api.send(key, json(valid()),
+                                                                                    "Idempotency-Key", "nightly"));
+            List<ApiClient.Response> accepted = responses.stream()
+                    .filter(r -> r.status() == 202 && r.header("Idempotent-Replayed") == null)
+                    .toList();
+            assertEquals(1, accepted.size(), responses::toString);
+            String id = accepted.getFirst().json().getString("id");
+            assertNotEquals(old, id);
+            for (ApiClient.Response response : responses) {
+                if (response.status() == 202) {
+                    assertEquals(id, response.json().getString("id"), response::toString);
+                } else {
+                    assertProblem(response, 409, "conflict");
+                }
+            }
+            assertEquals(2, gw.stored(name));
+            assertEquals(2, gw.charged(name));
+        }
+    }
+
     @Test
     void aRefusedRequestDoesNotTakeTheKey() {
         String key = gw.key("refused-first", 1);
