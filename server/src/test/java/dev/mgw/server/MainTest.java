@@ -21,7 +21,7 @@ class MainTest {
                 "MGW_CONFIG", file.toString(),
                 "DATABASE_URL", "postgresql://app:s3cret@db.internal:6432/mail?sslmode=require")));
         assertEquals("mail-gateway " + Version.get() + " starting: configuration file " + file
-                     + "; database postgresql://app@db.internal:6432/mail?sslmode=require"
+                     + "; database postgresql://app:****@db.internal:6432/mail?sslmode=require"
                      + "; relay none: sandbox, nothing leaves this machine (SMTP_HOST is not set)"
                      + "; listeners HTTP 0.0.0.0:9000", line);
     }
