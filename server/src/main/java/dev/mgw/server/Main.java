@@ -109,7 +109,7 @@ public final class Main {
         routing.addFilter(new RequestFilter(gateway.metrics(), gateway.config().corsOrigins()))
                 .register(new HealthService(gateway))
                 .register(new MetricsService(gateway.metrics()))
-                .register("/api/v1", gateway.api());
+                .register("/api/v1", gateway.api(), gateway.webhooksApi());
         Problems.register(routing);
     }
 

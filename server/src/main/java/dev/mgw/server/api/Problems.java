@@ -5,6 +5,8 @@ import java.util.Locale;
 
 import dev.mgw.core.db.DatabaseBusyException;
 import dev.mgw.core.db.DatabaseUnavailableException;
+import dev.mgw.core.webhooks.EndpointLimitException;
+import dev.mgw.core.webhooks.InvalidEndpointException;
 import dev.mgw.server.observe.RequestFilter;
 import dev.mgw.server.observe.RequestInfo;
 import dev.mgw.server.observe.ThrottledLog;
@@ -46,6 +48,9 @@ public final class Problems {
                     BUSY_LOG.report("shedding load: " + e.getMessage());
                     send(req, res, Problem.busy());
                 })
+                .error(InvalidEndpointException.class, (req, res, e) -> send(req, res, Problem.validation(
+                        e.errors().stream().map(error -> new Problem.FieldError(error.field(), error.message())).toList())))
+                .error(EndpointLimitException.class, (req, res, e) -> send(req, res, Problem.conflict(e.getMessage())))
                 .error(HttpException.class, (req, res, e) -> send(req, res, fromHelidon(e)))
                 .error(Exception.class, (req, res, e) -> {
                     LOG.log(System.Logger.Level.ERROR, "request failed: " + e.getClass().getName(), e);

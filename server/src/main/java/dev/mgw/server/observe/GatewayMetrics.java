@@ -54,6 +54,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer delivery;
+    private final Timer webhookDelivery;
     private final List<Meter> owned = new ArrayList<>();
     private final List<Object> sources = new ArrayList<>();
 
@@ -63,6 +64,13 @@ public final class GatewayMetrics implements AutoCloseable {
                                                 .description("Time from accepting a message to the relay's 250")
                                                 .percentiles(NO_PERCENTILES)
                                                 .buckets(DELIVERY_BUCKETS));
+        webhookDelivery = registry.getOrCreate(Timer.builder("webhook_delivery")
+                                                       .description("Time from a webhook event to its endpoint's 2xx")
+                                                       .percentiles(NO_PERCENTILES)
+                                                       .buckets(DELIVERY_BUCKETS));
+        for (String result : List.of("delivered", "retry", "failed")) {
+            webhookCounter(result);
+        }
     }
 
     /** One finished HTTP request. */
@@ -101,6 +109,23 @@ public final class GatewayMetrics implements AutoCloseable {
     /** Accept-to-250 latency of a delivered message. */
     public void delivered(Duration acceptToSent) {
         delivery.record(acceptToSent);
+    }
+
+    /** A webhook attempt was recorded: delivered, retry or failed. */
+    public void webhook(String result) {
+        webhookCounter(result).increment();
+    }
+
+    /** Event-to-2xx latency of a delivered webhook. */
+    public void webhookDelivered(Duration eventToDelivered) {
+        webhookDelivery.record(eventToDelivered);
+    }
+
+    /** Webhook deliveries pending (waiting or being attempted), counted at most every five seconds. */
+    public void webhookQueueDepth(LongSupplier depth) {
+        CachedValue cached = new CachedValue(depth);
+        own(registry.getOrCreate(Gauge.builder("webhook_queue_depth", cached::get)
+                                         .description("Webhook deliveries pending, all processes")));
     }
 
     /** The bcrypt checks the authenticator ran (cache misses). */
@@ -145,6 +170,10 @@ public final class GatewayMetrics implements AutoCloseable {
     private Counter counter(String name, String description, String tag, String value) {
         return counters.computeIfAbsent(name + ' ' + value, k -> registry.getOrCreate(
                 Counter.builder(name).description(description).tags(List.of(Tag.create(tag, value)))));
+    }
+
+    private Counter webhookCounter(String result) {
+        return counter("webhook_deliveries", "Webhook attempts by outcome: delivered, retry, failed", "result", result);
     }
 
     private void own(Meter meter) {
