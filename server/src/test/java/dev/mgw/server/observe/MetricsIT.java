@@ -2,6 +2,7 @@ package dev.mgw.server.observe;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -77,6 +78,19 @@ class MetricsIT extends GatewayServerTest {
         assertTrue(after.value("process_resident_memory_bytes", Map.of()) > 1_000_000);
         assertTrue(after.value("db_pool_connections", Map.of("state", "idle"))
                    + after.value("db_pool_connections", Map.of("state", "active")) > 0);
+    }
+
+    @Test
+    void theWebhookSeriesExistFromTheStart() {
+        PrometheusText text = scrape();
+        for (String result : List.of("delivered", "retry", "failed")) {
+            assertTrue(text.samples().stream().anyMatch(s -> s.name().equals("webhook_deliveries_total")
+                                                             && result.equals(s.labels().get("result"))),
+                       "webhook_deliveries_total{result=\"" + result + "\"}");
+        }
+        assertEquals("counter", text.type("webhook_deliveries_total"));
+        assertEquals("gauge", text.type("webhook_queue_depth"));
+        assertEquals("histogram", text.type("webhook_delivery_seconds"));
     }
 
     @Test
