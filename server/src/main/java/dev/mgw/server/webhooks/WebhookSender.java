@@ -106,12 +106,23 @@ final class WebhookSender implements AutoCloseable {
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
                 .header(HeaderNames.USER_AGENT, USER_AGENT)
                 .submit(body)) {
-            byte[] excerpt = response.inputStream().readNBytes(EXCERPT_BYTES);
-            return new Answered(response.status().code(),
-                                new String(excerpt, StandardCharsets.UTF_8).replace('\0', '\uFFFD'),
+            return new Answered(response.status().code(), excerpt(response),
                                 response.headers().first(HeaderNames.RETRY_AFTER).flatMap(this::retryAfter));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return new NoAnswer(describe(e));
+        }
+    }
+
+    /**
+     * The start of the body, as text; empty when it cannot be read. The status line is the answer:
+     * a body that ends short (an HTTP/1.0 reply closed without a length, say) does not undo it.
+     */
+    private static String excerpt(HttpClientResponse response) {
+        try {
+            byte[] start = response.inputStream().readNBytes(EXCERPT_BYTES);
+            return new String(start, StandardCharsets.UTF_8).replace('\0', '\uFFFD');
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

@@ -14,8 +14,8 @@ import dev.mgw.server.observe.ThrottledLog;
  * transaction, and record the outcomes fenced by the attempt the claim counted; {@link Work}
  * supplies the claim and the work-and-record. Idle workers look again every poll interval; a
  * {@link #wake()} (this process stored work) makes one look at once and then every
- * {@value #BURST_POLL_MILLIS} ms for a moment, since the work may still be in a transaction that
- * is about to commit.
+ * {@value #BURST_POLL_MILLIS} ms for a moment, until it finds work: the work may still be in a
+ * transaction that is about to commit.
  */
 public final class Workers<T> {
     static final long BURST_POLL_MILLIS = 10;
@@ -99,7 +99,12 @@ public final class Workers<T> {
                 continue;
             }
             if (!claimed.isEmpty()) {
-                work.process(claimed);
+                burstUntil = System.nanoTime();
+                try {
+                    work.process(claimed);
+                } catch (RuntimeException e) {
+                    log.log(System.Logger.Level.ERROR, name + ": a claimed batch failed; its lease brings it back", e);
+                }
                 continue;
             }
             boolean burst = System.nanoTime() - burstUntil < 0;

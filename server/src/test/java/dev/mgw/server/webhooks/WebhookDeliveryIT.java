@@ -3,8 +3,11 @@ package dev.mgw.server.webhooks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -36,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Webhooks from the outbox to a real HTTP receiver in this JVM: signing checked by an independent
@@ -313,6 +317,53 @@ class WebhookDeliveryIT extends GatewayServerTest {
     }
 
     @Test
+    void theReadmesReceiverAcceptsWhatTheGatewaySignsAndRefusesOtherSignatures() throws Exception {
+        assumeTrue(python3(), "python3 runs the README's receiver");
+        Matcher example = Pattern.compile("<!-- webhook receiver -->\\s*```python\\n(.*?)```", Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("..", "README.md")));
+        assertTrue(example.find(), "the README has the receiver example");
+        Path script = Files.createTempFile("readme-receiver", ".py");
+        Files.writeString(script, example.group(1));
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String key = gw.key("readme", 10);
+        Created endpoint = create(key, "http://127.0.0.1:" + port + "/webhooks");
+        ProcessBuilder builder = new ProcessBuilder("python3", script.toString()).redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "readme-receiver.log").toFile());
+        builder.environment().put("WEBHOOK_SECRET", endpoint.secret);
+        builder.environment().put("PORT", String.valueOf(port));
+        Process receiverProcess = builder.start();
+        try {
+            int listening = port;
+            Await.until("the README receiver to listen", WAIT, () -> {
+                try (Socket probe = new Socket("127.0.0.1", listening)) {
+                    return true;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+            String eventId = test(key, endpoint);
+            awaitStatus(eventId, "delivered");
+            assertEquals("204", gw.db().queryString("SELECT last_response_code FROM webhook_deliveries "
+                                                    + "WHERE event_id = '" + eventId + "'"));
+
+            gw.db().sql("UPDATE webhook_endpoints SET secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' "
+                        + "WHERE id = '" + endpoint.id + "'");
+            String forged = test(key, endpoint);
+            Await.until("the refusal recorded", WAIT, () -> attempts(forged) == 1 && !locked(forged));
+            assertEquals("pending 401", gw.db().queryString("SELECT status || ' ' || last_response_code "
+                                                            + "FROM webhook_deliveries WHERE event_id = '" + forged + "'"),
+                         () -> gw.db().queryString("SELECT row_to_json(d)::text FROM webhook_deliveries d WHERE event_id = '"
+                                                   + forged + "'"));
+        } finally {
+            receiverProcess.destroy();
+            Files.delete(script);
+        }
+    }
+
+    @Test
     void theWebhookSeriesCount() {
         String key = gw.key("counted", 10);
         Created endpoint = create(key, receiver.url("127.0.0.1", "/counted"));
@@ -338,6 +389,14 @@ class WebhookDeliveryIT extends GatewayServerTest {
         ApiClient.Response queued = api.request("POST", "/api/v1/webhooks/" + endpoint.id + "/test", key, null);
         assertEquals(202, queued.status(), queued::toString);
         return queued.json().getString("event_id");
+    }
+
+    private static boolean python3() {
+        try {
+            return new ProcessBuilder("python3", "--version").start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
     }
 
     private static String keyId(String name) {
