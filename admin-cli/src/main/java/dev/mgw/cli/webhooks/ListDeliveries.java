@@ -11,9 +11,9 @@ import dev.mgw.cli.Output;
 import dev.mgw.cli.Table;
 import dev.mgw.core.webhooks.DeliveryView;
 import dev.mgw.core.webhooks.Owner;
+import dev.mgw.core.webhooks.WebhookJson;
 
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObjectBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,7 +50,7 @@ public final class ListDeliveries extends MgwCommand implements Callable<Integer
                 .deliveries(endpointId, Optional.ofNullable(status), Optional.empty(), limit);
         if (json()) {
             JsonArrayBuilder array = JSON.createArrayBuilder();
-            deliveries.forEach(d -> array.add(json(d)));
+            deliveries.forEach(d -> array.add(WebhookJson.delivery(d)));
             Output.json(out(), array.build());
             return 0;
         }
@@ -63,33 +63,5 @@ public final class ListDeliveries extends MgwCommand implements Callable<Integer
         }
         table.print(out());
         return 0;
-    }
-
-    private static JsonObjectBuilder json(DeliveryView d) {
-        JsonObjectBuilder json = JSON.createObjectBuilder()
-                .add("id", d.id())
-                .add("event_id", d.eventId().toString())
-                .add("type", d.type())
-                .add("status", d.status())
-                .add("attempts", d.attempts());
-        nullable(json, "next_attempt_at", Output.iso(d.nextAttemptAt()));
-        if (d.lastResponseCode().isPresent()) {
-            json.add("last_response_code", d.lastResponseCode().get());
-        } else {
-            json.addNull("last_response_code");
-        }
-        nullable(json, "last_response_body", d.lastResponseBody().orElse(null));
-        nullable(json, "last_error", d.lastError().orElse(null));
-        json.add("created_at", d.createdAt().toString());
-        nullable(json, "delivered_at", Output.iso(d.deliveredAt()));
-        return json;
-    }
-
-    private static void nullable(JsonObjectBuilder json, String name, String value) {
-        if (value == null) {
-            json.addNull(name);
-        } else {
-            json.add(name, value);
-        }
     }
 }

@@ -13,6 +13,7 @@ import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.webhooks.Endpoint;
 import dev.mgw.core.webhooks.Owner;
+import dev.mgw.core.webhooks.WebhookJson;
 
 import jakarta.json.JsonArrayBuilder;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ public final class ListWebhooks extends MgwCommand implements Callable<Integer> 
         List<Endpoint> endpoints = WebhooksCommand.endpoints(mgw()).list(Owner.operator(), keyId);
         if (json()) {
             JsonArrayBuilder array = JSON.createArrayBuilder();
-            endpoints.forEach(e -> array.add(WebhooksCommand.json(e)));
+            endpoints.forEach(e -> array.add(WebhookJson.endpoint(e)));
             Output.json(out(), array.build());
             return 0;
         }

@@ -7,6 +7,7 @@ import dev.mgw.cli.MgwCommand;
 import dev.mgw.cli.Output;
 import dev.mgw.core.webhooks.Endpoint;
 import dev.mgw.core.webhooks.Owner;
+import dev.mgw.core.webhooks.WebhookJson;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -28,7 +29,7 @@ abstract class SetEnabled extends MgwCommand implements Callable<Integer> {
         Endpoint endpoint = WebhooksCommand.endpoints(mgw()).setEnabled(Owner.operator(), endpointId, enabled)
                 .orElseThrow(() -> WebhooksCommand.notFound(endpointId));
         if (json()) {
-            Output.json(out(), WebhooksCommand.json(endpoint).build());
+            Output.json(out(), WebhookJson.endpoint(endpoint).build());
         } else {
             out().println(enabled
                                   ? "Enabled webhook endpoint " + endpointId + "; `mgw webhooks replay " + endpointId

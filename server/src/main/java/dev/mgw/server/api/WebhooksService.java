@@ -1,7 +1,6 @@
 package dev.mgw.server.api;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +16,7 @@ import dev.mgw.core.webhooks.Endpoint;
 import dev.mgw.core.webhooks.EndpointChanges;
 import dev.mgw.core.webhooks.Owner;
 import dev.mgw.core.webhooks.WebhookEndpoints;
+import dev.mgw.core.webhooks.WebhookJson;
 import dev.mgw.core.webhooks.WebhookOutbox;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.auth.Caller;
@@ -95,13 +95,13 @@ public final class WebhooksService implements HttpService {
                                                                          description));
         LogContext.put("webhook_endpoint_id", created.endpoint().id());
         JsonBody.send(res.header("Location", "/api/v1/webhooks/" + created.endpoint().id()), Status.CREATED_201,
-                      json(created.endpoint()).add("secret", created.secret()).build());
+                      WebhookJson.endpoint(created.endpoint()).add("secret", created.secret()).build());
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         Caller caller = authenticate(req);
         JsonArrayBuilder data = JSON.createArrayBuilder();
-        asKey(caller, () -> endpoints.list(owner(caller), Optional.empty())).forEach(e -> data.add(json(e)));
+        asKey(caller, () -> endpoints.list(owner(caller), Optional.empty())).forEach(e -> data.add(WebhookJson.endpoint(e)));
         JsonBody.send(res, Status.OK_200, JSON.createObjectBuilder().add("data", data).build());
     }
 
@@ -109,7 +109,7 @@ public final class WebhooksService implements HttpService {
         Caller caller = authenticate(req);
         UUID id = endpointId(req);
         Endpoint endpoint = asKey(caller, () -> endpoints.find(owner(caller), id)).orElseThrow(WebhooksService::notFound);
-        JsonBody.send(res, Status.OK_200, json(endpoint).build());
+        JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(endpoint).build());
     }
 
     private void patch(ServerRequest req, ServerResponse res) {
@@ -121,7 +121,7 @@ public final class WebhooksService implements HttpService {
         body.throwIfAny();
         Endpoint endpoint = asKey(caller, () -> endpoints.update(owner(caller), id, changes))
                 .orElseThrow(WebhooksService::notFound);
-        JsonBody.send(res, Status.OK_200, json(endpoint).build());
+        JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(endpoint).build());
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
@@ -138,7 +138,7 @@ public final class WebhooksService implements HttpService {
         UUID id = endpointId(req);
         CreatedEndpoint rotated = asKey(caller, () -> endpoints.rotateSecret(owner(caller), id))
                 .orElseThrow(WebhooksService::notFound);
-        JsonBody.send(res, Status.OK_200, json(rotated.endpoint()).add("secret", rotated.secret()).build());
+        JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(rotated.endpoint()).add("secret", rotated.secret()).build());
     }
 
     private void test(ServerRequest req, ServerResponse res) {
@@ -179,7 +179,7 @@ public final class WebhooksService implements HttpService {
         asKey(caller, () -> endpoints.find(owner(caller), id)).orElseThrow(WebhooksService::notFound);
         List<DeliveryView> page = outbox.deliveries(id, status, cursor.map(Long::parseLong), limit + 1);
         JsonArrayBuilder data = JSON.createArrayBuilder();
-        page.stream().limit(limit).forEach(d -> data.add(json(d)));
+        page.stream().limit(limit).forEach(d -> data.add(WebhookJson.delivery(d)));
         JsonObjectBuilder body = JSON.createObjectBuilder().add("data", data);
         if (page.size() > limit) {
             body.add("next_cursor", String.valueOf(page.get(limit - 1).id()));
@@ -219,51 +219,6 @@ public final class WebhooksService implements HttpService {
 
     private static Problem notFound() {
         return Problem.notFound("no such webhook endpoint");
-    }
-
-    static JsonObjectBuilder json(Endpoint e) {
-        JsonObjectBuilder json = JSON.createObjectBuilder()
-                .add("id", e.id().toString())
-                .add("url", e.url());
-        nullable(json, "description", e.description());
-        json.add("events", JSON.createArrayBuilder(e.events()))
-                .add("enabled", e.enabled());
-        nullable(json, "disabled_reason", e.disabledReason());
-        nullable(json, "failing_since", e.failingSince().map(Instant::toString));
-        nullable(json, "previous_secret_expires_at", e.secretRotatedUntil().map(Instant::toString));
-        nullable(json, "last_delivery_at", e.lastDelivery().map(last -> last.at().toString()));
-        Optional<Integer> code = e.lastDelivery().flatMap(Endpoint.LastDelivery::responseCode);
-        if (code.isPresent()) {
-            json.add("last_response_code", code.get());
-        } else {
-            json.addNull("last_response_code");
-        }
-        return json.add("created_at", e.createdAt().toString())
-                .add("updated_at", e.updatedAt().toString());
-    }
-
-    static JsonObject json(DeliveryView d) {
-        JsonObjectBuilder json = JSON.createObjectBuilder()
-                .add("id", d.id())
-                .add("event_id", d.eventId().toString())
-                .add("type", d.type())
-                .add("status", d.status())
-                .add("attempts", d.attempts());
-        nullable(json, "next_attempt_at", d.nextAttemptAt().map(Instant::toString));
-        if (d.lastResponseCode().isPresent()) {
-            json.add("last_response_code", d.lastResponseCode().get());
-        } else {
-            json.addNull("last_response_code");
-        }
-        nullable(json, "last_response_body", d.lastResponseBody());
-        nullable(json, "last_error", d.lastError());
-        json.add("created_at", d.createdAt().toString());
-        nullable(json, "delivered_at", d.deliveredAt().map(Instant::toString));
-        return json.build();
-    }
-
-    private static void nullable(JsonObjectBuilder json, String name, Optional<String> value) {
-        value.ifPresentOrElse(v -> json.add(name, v), () -> json.addNull(name));
     }
 
     /** The fields of a request body, type-checked; unknown fields and wrong types each get an entry of the 422. */
