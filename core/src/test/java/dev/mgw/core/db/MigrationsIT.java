@@ -40,11 +40,11 @@ class MigrationsIT {
 
         migrations.migrate();
         String schemaAfterFirst = schema();
-        assertEquals(4, db.queryLong("SELECT count(*) FROM databasechangelog"));
+        assertEquals(ids.size(), db.queryLong("SELECT count(*) FROM databasechangelog"));
         assertTrue(Migrations.isCurrent(database, ids));
 
         migrations.migrate();
-        assertEquals(4, db.queryLong("SELECT count(*) FROM databasechangelog"), "second run applies nothing");
+        assertEquals(ids.size(), db.queryLong("SELECT count(*) FROM databasechangelog"), "second run applies nothing");
         assertFalse(migrations.migrateIfNeeded(), "a current schema needs no Liquibase");
         assertEquals(schemaAfterFirst, schema(), "second run changes nothing");
         assertTrue(migrations.status().stream().noneMatch(Migrations.ChangeSetState::pending));
