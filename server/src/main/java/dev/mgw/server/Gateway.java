@@ -174,10 +174,6 @@ public final class Gateway implements AutoCloseable {
         return webhookOutbox;
     }
 
-    public WebhookWorkers webhooks() {
-        return webhooks;
-    }
-
     public WebhooksService webhooksApi() {
         return webhooksApi;
     }
