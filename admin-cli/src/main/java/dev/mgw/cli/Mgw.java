@@ -11,6 +11,7 @@ import dev.mgw.cli.db.DbCommand;
 import dev.mgw.cli.keys.KeysCommand;
 import dev.mgw.cli.messages.MessagesCommand;
 import dev.mgw.cli.usage.UsageCommand;
+import dev.mgw.cli.webhooks.WebhooksCommand;
 import dev.mgw.core.MgwException;
 import dev.mgw.core.Version;
 import dev.mgw.core.config.ConfigException;
@@ -34,10 +35,11 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "mgw",
          mixinStandardHelpOptions = true,
          versionProvider = Mgw.VersionProvider.class,
-         description = "Manage the keys, usage, messages and schema of a mail-gateway.",
+         description = "Manage the keys, usage, messages, webhooks and schema of a mail-gateway.",
          subcommands = {KeysCommand.class,
                         UsageCommand.class,
                         MessagesCommand.class,
+                        WebhooksCommand.class,
                         DbCommand.class,
                         AutoComplete.GenerateCompletion.class},
          footer = {"", "Configuration: the server's environment variables (DATABASE_URL, ...), MGW_CONFIG or etc/mgw.yaml (example: etc/mgw.example.yaml)."})

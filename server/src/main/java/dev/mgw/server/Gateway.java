@@ -15,12 +15,17 @@ import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.webhooks.EndpointRules;
+import dev.mgw.core.webhooks.WebhookEndpoints;
+import dev.mgw.core.webhooks.WebhookOutbox;
 import dev.mgw.server.api.Admission;
 import dev.mgw.server.api.ApiService;
 import dev.mgw.server.api.SendRequestParser;
+import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
+import dev.mgw.server.webhooks.WebhookWorkers;
 
 /**
  * One gateway process: its configuration, its one database client and the components built on
@@ -39,6 +44,9 @@ public final class Gateway implements AutoCloseable {
     private final Admission admission;
     private final ApiService api;
     private final Delivery delivery;
+    private final WebhookOutbox webhookOutbox;
+    private final WebhookWorkers webhooks;
+    private final WebhooksService webhooksApi;
     private final GatewayMetrics metrics;
     private volatile boolean stopping;
 
@@ -49,6 +57,24 @@ public final class Gateway implements AutoCloseable {
         this.changeSetIds = Migrations.changeSetIds();
         this.metrics = new GatewayMetrics();
         this.keys = new ApiKeys(database, new KeySecrets(), clock);
+        this.webhookOutbox = new WebhookOutbox(database, clock, this::wakeWebhooks);
+        this.webhooks = new WebhookWorkers(config.webhooks(), webhookOutbox, clock, new WebhookWorkers.Listener() {
+            @Override
+            public void delivered(Duration eventToDelivered) {
+                metrics.webhook("delivered");
+                metrics.webhookDelivered(eventToDelivered);
+            }
+
+            @Override
+            public void retried() {
+                metrics.webhook("retry");
+            }
+
+            @Override
+            public void failed() {
+                metrics.webhook("failed");
+            }
+        });
         DeliveryQueue queue = new DeliveryQueue(database);
         this.delivery = new Delivery(config, queue, clock, new Delivery.Listener() {
             @Override
@@ -71,6 +97,7 @@ public final class Gateway implements AutoCloseable {
         metrics.bcryptChecks(authenticator::bcryptChecks);
         metrics.queueDepth(queue::depth);
         metrics.oldestQueuedAge(queue::oldestDueAgeSeconds);
+        metrics.webhookQueueDepth(webhookOutbox::depth);
         metrics.pool(database);
         Quota quota = new Quota(database);
         this.admission = new Admission(database);
@@ -96,6 +123,10 @@ public final class Gateway implements AutoCloseable {
                                   },
                                   config.maxRequestSize(),
                                   clock);
+        this.webhooksApi = new WebhooksService(admission, authenticator,
+                                               new WebhookEndpoints(database, new EndpointRules(config.webhooks()),
+                                                                    webhookOutbox),
+                                               webhookOutbox, config.maxRequestSize(), clock);
     }
 
     /** Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on. */
@@ -109,9 +140,10 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, clock, Database.open(config.database()));
     }
 
-    /** Starts the delivery workers. */
+    /** Starts the delivery and webhook workers. */
     public void start() {
         delivery.start();
+        webhooks.start();
     }
 
     public GatewayConfig config() {
@@ -138,6 +170,15 @@ public final class Gateway implements AutoCloseable {
         return delivery;
     }
 
+    /** Where events become webhook deliveries: {@link WebhookOutbox#enqueue} in the transaction of the change. */
+    public WebhookOutbox webhookOutbox() {
+        return webhookOutbox;
+    }
+
+    public WebhooksService webhooksApi() {
+        return webhooksApi;
+    }
+
     public GatewayMetrics metrics() {
         return metrics;
     }
@@ -152,6 +193,10 @@ public final class Gateway implements AutoCloseable {
         return delivery.health().state();
     }
 
+    private void wakeWebhooks() {
+        webhooks.wake();
+    }
+
     /** Readiness turns 503 from here on. */
     public void beginShutdown() {
         stopping = true;
@@ -161,11 +206,17 @@ public final class Gateway implements AutoCloseable {
         return stopping;
     }
 
-    /** Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue), then the rest. */
+    /**
+     * Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue) and the
+     * webhook workers (posts in flight get what is left of those 10 s), then the rest.
+     */
     @Override
     public void close() {
         stopping = true;
+        long started = System.nanoTime();
         delivery.stop(SHUTDOWN_GRACE);
+        webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));
+        webhooks.close();
         authenticator.close();
         admission.close();
         metrics.close();

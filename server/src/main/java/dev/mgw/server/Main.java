@@ -133,7 +133,7 @@ public final class Main {
                                             gateway.config().trustedProxies()))
                 .register(new HealthService(gateway))
                 .register(new MetricsService(gateway.metrics()))
-                .register("/api/v1", gateway.api());
+                .register("/api/v1", gateway.api(), gateway.webhooksApi());
         Problems.register(routing);
     }
 

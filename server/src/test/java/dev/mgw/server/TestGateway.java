@@ -27,7 +27,8 @@ import picocli.CommandLine;
  * The real gateway for one test class: a database of its own, reached through a {@link TcpProxy}
  * (so a test can take the database away), configured through the same environment names
  * operators use, started by the same {@link Main#server}/{@link Main#routing} as production.
- * Delivery workers are off ({@code DELIVERY_WORKERS=0}) unless a test's settings turn them on.
+ * Delivery and webhook workers are off ({@code DELIVERY_WORKERS=0}, {@code WEBHOOK_WORKERS=0}) unless a
+ * test's settings turn them on.
  */
 public final class TestGateway implements AutoCloseable {
     private final TestDatabase db;
@@ -55,6 +56,7 @@ public final class TestGateway implements AutoCloseable {
         env.put("MGW_CONFIG", "");
         env.put("DATABASE_URL", db.urlThrough(proxy));
         env.put("DELIVERY_WORKERS", "0");
+        env.put("WEBHOOK_WORKERS", "0");
         env.putAll(settings);
         GatewayConfig config = ConfigLoader.fromValues(env);
         Gateway gateway = Gateway.create(config, clock);

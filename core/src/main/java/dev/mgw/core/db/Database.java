@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -35,6 +36,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import io.helidon.dbclient.jdbc.JdbcParametersConfig;
@@ -272,6 +274,25 @@ public final class Database implements AutoCloseable {
     private void abandon(Work<?> work) {
         executor.remove(work);
         work.cancel(false);
+    }
+
+    /** Runs {@code work} in one transaction (as {@link #run}): committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(Function<DbTransaction, T> work) {
+        return run(() -> {
+            DbTransaction tx = client.transaction();
+            try {
+                T result = work.apply(tx);
+                tx.commit();
+                return result;
+            } catch (RuntimeException e) {
+                try {
+                    tx.rollback();
+                } catch (RuntimeException ignored) {
+                    // the connection is gone or the transaction already ended: nothing left to undo
+                }
+                throw e;
+            }
+        });
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.Locale;
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.DatabaseBusyException;
 import dev.mgw.core.db.DatabaseUnavailableException;
+import dev.mgw.core.webhooks.EndpointLimitException;
+import dev.mgw.core.webhooks.InvalidEndpointException;
 import dev.mgw.server.observe.RequestFilter;
 import dev.mgw.server.observe.RequestInfo;
 import dev.mgw.server.observe.ThrottledLog;
@@ -40,6 +42,9 @@ public final class Problems {
     /** Maps each kind of failure to its problem response. */
     public static void register(HttpRouting.Builder routing) {
         routing.error(Problem.class, Problems::send)
+                .error(InvalidEndpointException.class, (req, res, e) -> send(req, res, Problem.validation(
+                        e.errors().stream().map(error -> new Problem.FieldError(error.field(), error.message())).toList())))
+                .error(EndpointLimitException.class, (req, res, e) -> send(req, res, Problem.conflict(e.getMessage())))
                 .error(HttpException.class, (req, res, e) -> send(req, res, fromHelidon(e)))
                 .error(Exception.class, (req, res, e) -> send(req, res, fromException(e)));
     }

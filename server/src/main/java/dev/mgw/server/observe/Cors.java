@@ -18,13 +18,13 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * CORS as SPEC §5.3 has it: off (no {@code Access-Control-*} header on any response) while
- * {@code CORS_ORIGINS} is empty; otherwise only the listed origins, methods GET and POST, request
+ * {@code CORS_ORIGINS} is empty; otherwise only the listed origins, methods GET, POST, PATCH and DELETE, request
  * headers X-API-Key, Content-Type, Idempotency-Key and X-Request-ID.
  */
 final class Cors {
-    static final String ALLOWED_METHODS = "GET, POST";
+    static final String ALLOWED_METHODS = "GET, POST, PATCH, DELETE";
     static final String ALLOWED_HEADERS = "X-API-Key, Content-Type, Idempotency-Key, X-Request-ID";
-    private static final Set<String> METHODS = Set.of("GET", "POST");
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PATCH", "DELETE");
     private static final Set<String> HEADERS = Arrays.stream(ALLOWED_HEADERS.split(",\\s*"))
             .map(h -> h.toLowerCase(Locale.ROOT))
             .collect(Collectors.toSet());

@@ -50,12 +50,16 @@ public final class GatewayMetrics implements AutoCloseable {
     /** By the reasons {@link dev.mgw.server.auth.Authenticator} gives. */
     private static final CounterFamily AUTH_FAILURES = new CounterFamily(
             "auth_failures", "Failed authentications by reason", "reason", List.of("missing", "invalid", "revoked", "throttled"));
+    private static final CounterFamily WEBHOOK_DELIVERIES = new CounterFamily(
+            "webhook_deliveries", "Webhook attempts by outcome: delivered, retry, failed",
+            "result", List.of("delivered", "retry", "failed"));
     /**
      * The counter series that exist from the start at 0, one per label value (SPEC §14), so that
      * dashboards and alerts see a 0 rather than no data; a feature with counters of its own adds
      * its family here.
      */
-    private static final List<CounterFamily> FROM_THE_START = List.of(SENDS, RATE_LIMIT_CHECKS, AUTH_FAILURES);
+    private static final List<CounterFamily> FROM_THE_START = List.of(SENDS, RATE_LIMIT_CHECKS, AUTH_FAILURES,
+                                                                       WEBHOOK_DELIVERIES);
     private static final double[] NO_PERCENTILES = new double[0];
     private static final Duration[] REQUEST_BUCKETS = millis(1, 2.5, 5, 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000);
     private static final Duration[] DELIVERY_BUCKETS = millis(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
@@ -69,6 +73,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer delivery;
+    private final Timer webhookDelivery;
     private final List<Meter> owned = new ArrayList<>();
     private final List<Object> sources = new ArrayList<>();
 
@@ -79,6 +84,10 @@ public final class GatewayMetrics implements AutoCloseable {
                                                 .percentiles(NO_PERCENTILES)
                                                 .buckets(DELIVERY_BUCKETS));
         FROM_THE_START.forEach(family -> family.values().forEach(value -> counter(family, value)));
+        webhookDelivery = registry.getOrCreate(Timer.builder("webhook_delivery")
+                                                       .description("Time from a webhook event to its endpoint's 2xx")
+                                                       .percentiles(NO_PERCENTILES)
+                                                       .buckets(DELIVERY_BUCKETS));
     }
 
     /** One finished HTTP request. */
@@ -117,6 +126,23 @@ public final class GatewayMetrics implements AutoCloseable {
     /** Accept-to-250 latency of a delivered message. */
     public void delivered(Duration acceptToSent) {
         delivery.record(acceptToSent);
+    }
+
+    /** A webhook attempt was recorded: delivered, retry or failed. */
+    public void webhook(String result) {
+        webhookCounter(result).increment();
+    }
+
+    /** Event-to-2xx latency of a delivered webhook. */
+    public void webhookDelivered(Duration eventToDelivered) {
+        webhookDelivery.record(eventToDelivered);
+    }
+
+    /** Webhook deliveries pending (waiting or being attempted), counted at most every five seconds. */
+    public void webhookQueueDepth(LongSupplier depth) {
+        CachedValue cached = new CachedValue(depth);
+        own(registry.getOrCreate(Gauge.builder("webhook_queue_depth", cached::get)
+                                         .description("Webhook deliveries pending, all processes")));
     }
 
     /** The bcrypt checks the authenticator ran (cache misses). */
@@ -186,6 +212,10 @@ public final class GatewayMetrics implements AutoCloseable {
                 Counter.builder(family.name())
                         .description(family.description())
                         .tags(List.of(Tag.create(family.label(), value)))));
+    }
+
+    private Counter webhookCounter(String result) {
+        return counter(WEBHOOK_DELIVERIES, result);
     }
 
     private void own(Meter meter) {

@@ -8,13 +8,14 @@ import java.util.regex.Pattern;
 /**
  * Scrubs secrets from text on its way into a log line: API keys (generated ones by their shape,
  * any key after {@code X-API-Key:} or in a {@code ?api_key=}-like parameter; at most the
- * 12-character prefix survives) and the configured passwords.
+ * 12-character prefix survives), webhook signing secrets ({@code whsec_…}) and the configured passwords.
  */
 public final class Masking {
     private static final Pattern GENERATED_KEY = Pattern.compile("(mgw_[A-Za-z0-9]{8})[A-Za-z0-9]{32}");
     /** A key in a header line or a URL parameter, in whatever a library might log. */
     private static final Pattern KEY_FIELD = Pattern.compile(
             "(?i)(x-api-key\\s*[:=]\\s*|[?&](?:api_key|apikey|x-api-key|key)=)([^\\s&\"',;]{0,12})[^\\s&\"',;]*");
+    private static final Pattern WEBHOOK_SECRET = Pattern.compile("whsec_[A-Za-z0-9+/]{8,}={0,2}");
     private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
 
     private Masking() {
@@ -39,6 +40,9 @@ public final class Masking {
         }
         if (masked.contains("mgw_")) {
             masked = GENERATED_KEY.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1)) + "…");
+        }
+        if (masked.contains("whsec_")) {
+            masked = WEBHOOK_SECRET.matcher(masked).replaceAll("whsec_…");
         }
         if (masked.indexOf('=') >= 0 || masked.indexOf(':') >= 0) {
             masked = KEY_FIELD.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + m.group(2)) + "…");

@@ -37,7 +37,7 @@ class CorsOnIT extends GatewayServerTest {
                                                    "Access-Control-Request-Headers", "x-api-key, content-type, idempotency-key");
         assertEquals(204, preflight.status(), preflight::toString);
         assertEquals(APP, preflight.header("Access-Control-Allow-Origin"));
-        assertEquals("GET, POST", preflight.header("Access-Control-Allow-Methods"));
+        assertEquals("GET, POST, PATCH, DELETE", preflight.header("Access-Control-Allow-Methods"));
         assertEquals("X-API-Key, Content-Type, Idempotency-Key, X-Request-ID", preflight.header("Access-Control-Allow-Headers"));
         assertEquals("Origin", preflight.header("Vary"));
         assertTrue(preflight.header("X-Request-ID") != null);
@@ -48,7 +48,7 @@ class CorsOnIT extends GatewayServerTest {
         ApiClient.Response otherOrigin = api.request("OPTIONS", "/api/v1/send", null, null, "Origin", "https://evil.example",
                                                      "Access-Control-Request-Method", "POST");
         ApiClient.Response otherMethod = api.request("OPTIONS", "/api/v1/send", null, null, "Origin", APP,
-                                                     "Access-Control-Request-Method", "DELETE");
+                                                     "Access-Control-Request-Method", "PUT");
         ApiClient.Response otherHeader = api.request("OPTIONS", "/api/v1/send", null, null, "Origin", APP,
                                                      "Access-Control-Request-Method", "POST",
                                                      "Access-Control-Request-Headers", "X-API-Key, Authorization");

@@ -19,6 +19,12 @@ class MaskingTest {
     }
 
     @Test
+    void webhookSecretsKeepOnlyTheirScheme() {
+        assertEquals("secret whsec_… rotated",
+                     Masking.mask("secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3lMdpLaQ+8s= rotated"));
+    }
+
+    @Test
     void registeredSecretsDisappear() {
         Masking.register("relay-s3cret-value");
         assertEquals("login relay with ****", Masking.mask("login relay with relay-s3cret-value"));
