@@ -104,7 +104,8 @@ class LauncherIT {
     void theFirstLogLineNamesTheConfigurationTheDatabaseTheRelayAndTheListeners() {
         JsonObject first = Json.createReader(new StringReader(stdout.lines().findFirst().orElseThrow())).readObject();
         assertEquals("dev.mgw.server.Main", first.getString("logger"));
-        assertEquals("mail-gateway " + Version.get() + " starting: configuration file none; database " + db.url()
+        assertEquals("mail-gateway " + Version.get() + " starting: configuration file none; database "
+                     + db.url().replace("postgres@", "postgres:****@")
                      + "; relay 127.0.0.1:2525 (STARTTLS required, with AUTH); listeners HTTP 127.0.0.1:"
                      + port + ", SMTP submission 127.0.0.1:" + submissionPort,
                      first.getString("message"));
