@@ -32,13 +32,12 @@ public final class RequestFilter implements Filter {
     private static final Header NOSNIFF = HeaderValues.createCached("X-Content-Type-Options", "nosniff");
     private static final Header NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
     private static final Set<String> KEY_PARAMETERS = Set.of("api_key", "key", "apikey", "x-api-key");
-    private static final System.Logger ACCESS = System.getLogger("dev.mgw.access");
 
-    private final GatewayMetrics metrics;
+    private final AccessLog accessLog;
     private final Cors cors;
 
     public RequestFilter(GatewayMetrics metrics, List<String> corsOrigins) {
-        this.metrics = metrics;
+        this.accessLog = new AccessLog(metrics);
         this.cors = new Cors(corsOrigins);
     }
 
@@ -106,20 +105,10 @@ public final class RequestFilter implements Filter {
         return false;
     }
 
-    /** One access line per request (method, route template, path without the query, status, duration, client) and its metrics. */
+    /** The access line and the count of the request. */
     private void finished(ServerRequest req, ServerResponse res, RequestInfo info) {
-        long nanos = System.nanoTime() - info.startNanos();
-        String method = req.prologue().method().text();
-        int status = res.status().code();
-        metrics.request(method, info.route(), status, nanos);
-        LogContext.put("method", method);
-        LogContext.put("route", info.route());
-        LogContext.put("path", req.prologue().uriPath().path());
-        LogContext.put("status", status);
-        LogContext.put("duration_ms", Math.round(nanos / 1000.0) / 1000.0);
-        LogContext.put("remote", clientAddress(req));
-        ACCESS.log(System.Logger.Level.INFO, "request");
-        LogContext.clear();
+        accessLog.request(req.prologue().method().text(), info.route(), req.prologue().uriPath().path(), res.status().code(),
+                          System.nanoTime() - info.startNanos(), clientAddress(req));
     }
 
     /** The client's IP address (no reverse lookup). */
