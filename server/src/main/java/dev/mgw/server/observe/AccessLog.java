@@ -1,6 +1,10 @@
 package dev.mgw.server.observe;
 
-/** One access line and one count per request (SPEC §8, §5.3). */
+/**
+ * One access line and one count per request (SPEC §8, §5.3), whoever answered it: the
+ * {@link RequestFilter} for a routed request, the direct handler for one Helidon refused before
+ * routing (a malformed request line, header or framing).
+ */
 public final class AccessLog {
     private static final System.Logger ACCESS = System.getLogger("dev.mgw.access");
 
@@ -8,6 +12,17 @@ public final class AccessLog {
 
     public AccessLog(GatewayMetrics metrics) {
         this.metrics = metrics;
+    }
+
+    /**
+     * A request refused before routing: its route is the template its path belongs to, if any;
+     * its duration is not known (the request line and headers were read before anything here ran).
+     */
+    public void refusedEarly(String requestId, String method, String target, int status, String remote) {
+        String path = target.split("\\?", 2)[0];
+        LogContext.clear();
+        LogContext.put("request_id", requestId);
+        request(method, RequestInfo.routeOf(path), path, status, 0, remote);
     }
 
     /** The access line (method, route template, path without the query, status, duration, client) and the count. */

@@ -14,6 +14,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -25,7 +26,8 @@ import io.helidon.webserver.http.ServerResponse;
  * Runs around every request: gives it an id (the client's {@code X-Request-ID} when acceptable),
  * puts the id in every log line of the request, sets the headers every response carries (and
  * CORS), refuses API keys in the query string, and when the response is sent writes one access
- * line and counts the request.
+ * line and counts the request. A response that says {@code Connection: close} closes the
+ * connection.
  */
 public final class RequestFilter implements Filter {
     public static final HeaderName X_REQUEST_ID = HeaderNames.create("X-Request-ID");
@@ -59,6 +61,11 @@ public final class RequestFilter implements Filter {
         }
         chain.proceed();
         discardUnreadBody(req);
+        if (res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            // the answer told the client the connection ends (HTTP/1.0, its own Connection: close, a body that
+            // could not be read to its end): Helidon would wait for another request on it
+            throw new CloseConnectionException("the response closes the connection");
+        }
     }
 
     /**

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * histogram buckets climb to {@code +Inf} = {@code _count}. And runs {@code promtool check metrics}
  * when it is installed ({@code PROMTOOL} or the one {@code make test} fetches).
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
@@ -40,7 +40,7 @@ final class PrometheusText {
         this.types = types;
     }
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> types = new HashMap<>();
         for (String line : text.split("\n")) {
@@ -81,7 +81,7 @@ final class PrometheusText {
     }
 
     /** The value of the one sample with this name whose labels include these; 0 when there is none. */
-    double value(String name, Map<String, String> labels) {
+    public double value(String name, Map<String, String> labels) {
         List<Sample> matching = samples.stream()
                 .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
                 .toList();
