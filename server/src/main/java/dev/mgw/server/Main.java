@@ -10,17 +10,17 @@ import dev.mgw.core.config.ConfigLoader;
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.db.DatabaseUnavailableException;
 import dev.mgw.core.db.Migrations;
+import dev.mgw.server.api.HttpConnections;
 import dev.mgw.server.api.ProblemDirectHandler;
 import dev.mgw.server.api.Problems;
+import dev.mgw.server.observe.AccessLog;
 import dev.mgw.server.observe.HealthService;
 import dev.mgw.server.observe.Logging;
 import dev.mgw.server.observe.MetricsService;
 import dev.mgw.server.observe.RequestFilter;
 
-import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 
@@ -103,28 +103,28 @@ public final class Main {
      * client cheap, these make it finite): a payload ceiling behind the exact
      * {@code MAX_REQUEST_SIZE} check of the handlers, header and request-line sizes, a connection
      * cap, idle connections closed after a minute (bodies have their own deadline,
-     * {@link dev.mgw.server.api.BodyDeadline}); problem+json for requests refused before routing.
+     * {@link dev.mgw.server.api.BodyDeadline}); HTTP/1 connections that also serve HTTP/1.0 and
+     * chunk extensions ({@link HttpConnections}); problem+json, an access line and a count for
+     * requests refused before routing.
      */
     static void server(WebServerConfig.Builder builder, Gateway gateway) {
+        HttpConnections connections = new HttpConnections(Http1Config.builder()
+                                                                  .maxPrologueLength(MAX_REQUEST_LINE)
+                                                                  .maxHeadersSize(MAX_HEADERS)
+                                                                  // protocol traces at DEBUG would log query strings and header values (keys)
+                                                                  .receiveLog(false)
+                                                                  .sendLog(false)
+                                                                  .build());
         builder.shutdownHook(false)
                 .maxPayloadSize(gateway.config().maxRequestSize() * 4)
                 .maxTcpConnections(MAX_CONNECTIONS)
                 .idleConnectionTimeout(Duration.ofSeconds(60))
                 .idleConnectionPeriod(Duration.ofSeconds(10))
-                .addProtocol(Http1Config.builder()
-                                     .maxPrologueLength(MAX_REQUEST_LINE)
-                                     .maxHeadersSize(MAX_HEADERS)
-                                     // protocol traces at DEBUG would log query strings and header values (keys)
-                                     .receiveLog(false)
-                                     .sendLog(false)
-                                     .build())
-                .directHandlers(DirectHandlers.builder()
-                                        .addHandler(DirectHandler.EventType.BAD_REQUEST, new ProblemDirectHandler())
-                                        .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, new ProblemDirectHandler())
-                                        .addHandler(DirectHandler.EventType.FORBIDDEN, new ProblemDirectHandler())
-                                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR, new ProblemDirectHandler())
-                                        .addHandler(DirectHandler.EventType.OTHER, new ProblemDirectHandler())
-                                        .build());
+                .connectionOptions(connections.socketOptions())
+                // connections is the listener's only connection selector: none is added from the class path
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(connections)
+                .directHandlers(ProblemDirectHandler.forEveryEvent(new AccessLog(gateway.metrics())));
     }
 
     /** Every route of the gateway, behind the request filter, with problem+json for every failure. */

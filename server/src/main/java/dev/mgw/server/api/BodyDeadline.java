@@ -1,29 +1,27 @@
 package dev.mgw.server.api;
 
 import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Bounds the time a request body may take to arrive. Helidon 4.1 sets no read timeout on
- * accepted sockets, so a client trickling its body would hold its connection for as long as it
- * likes; past the deadline (checked twice a second) the reading (virtual) thread is interrupted,
- * which closes the socket.
+ * Bounds the time a request body may take to arrive. Helidon sets no read timeout on accepted
+ * sockets, so a client trickling its body would hold its connection for as long as it likes.
+ * Past the deadline (checked twice a second) the input side of the connection's socket is shut
+ * down: the blocked read ends as at the end of the stream, and the request gets a 408 on the
+ * output side, which still works, before the connection is closed.
  */
 public final class BodyDeadline {
     /** Long enough for 256 KiB over a slow link, short enough to shed trickling clients. */
-    public static final Duration LIMIT = Duration.ofSeconds(15);
+    public static final Duration LIMIT = Duration.ofSeconds(10);
     /** Reads in progress; a sweeper checks them twice a second. */
-    private static final Map<Thread, Guard> READERS = new ConcurrentHashMap<>();
-    private static final int READING = 0;
-    private static final int DONE = 1;
-    private static final int INTERRUPTING = 2;
-    private static final int INTERRUPTED = 3;
+    private static final Set<Guard> READERS = ConcurrentHashMap.newKeySet();
 
-    /** One read and its deadline; the state makes sure an interrupt never outlives the read it was for. */
-    private record Guard(long deadlineNanos, AtomicInteger state) {
+    /** One read, its deadline, its socket, and whether the sweeper stopped it. */
+    private record Guard(long deadlineNanos, SocketChannel channel, AtomicBoolean expired) {
     }
 
     static {
@@ -39,23 +37,27 @@ public final class BodyDeadline {
         T read() throws IOException;
     }
 
-    /** Runs the read; if it is still blocked after {@link #LIMIT}, the connection is closed under it. */
+    /**
+     * Runs the read; if it is still blocked after {@link #LIMIT}, it is stopped and this throws
+     * a 408 that closes the connection. Outside a connection made by {@link HttpConnections} (no
+     * socket to stop) the read runs unbounded.
+     */
     public static <T> T within(Read<T> read) throws IOException {
-        Thread reader = Thread.currentThread();
-        Guard guard = new Guard(System.nanoTime() + LIMIT.toNanos(), new AtomicInteger(READING));
-        READERS.put(reader, guard);
+        SocketChannel channel = HttpConnections.client().flatMap(HttpConnections.Client::channel).orElse(null);
+        if (channel == null) {
+            return read.read();
+        }
+        Guard guard = new Guard(System.nanoTime() + LIMIT.toNanos(), channel, new AtomicBoolean());
+        READERS.add(guard);
         try {
             return read.read();
-        } finally {
-            READERS.remove(reader, guard);
-            if (!guard.state().compareAndSet(READING, DONE)) {
-                // the sweeper got there first: let its interrupt land, then clear it, so that it
-                // cannot hit the work that follows (a database read, say)
-                while (guard.state().get() != INTERRUPTED) {
-                    Thread.onSpinWait();
-                }
-                Thread.interrupted();
+        } catch (IOException | RuntimeException e) {
+            if (guard.expired().get()) {
+                throw Problem.requestTimeout(LIMIT);
             }
+            throw e;
+        } finally {
+            READERS.remove(guard);
         }
     }
 
@@ -67,12 +69,15 @@ public final class BodyDeadline {
                 return;
             }
             long now = System.nanoTime();
-            READERS.forEach((reader, guard) -> {
-                if (now - guard.deadlineNanos() > 0 && guard.state().compareAndSet(READING, INTERRUPTING)) {
-                    reader.interrupt();
-                    guard.state().set(INTERRUPTED);
+            for (Guard guard : READERS) {
+                if (now - guard.deadlineNanos() > 0 && guard.expired().compareAndSet(false, true)) {
+                    try {
+                        guard.channel().shutdownInput();
+                    } catch (IOException e) {
+                        // the socket is closed already, which ends the read too
+                    }
                 }
-            });
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mgw.server.api;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +56,13 @@ public final class Problem extends RuntimeException {
         return new Problem(Status.CONFLICT_409, "conflict", "Conflict", detail, List.of());
     }
 
+    /** A body that did not arrive in time: the connection is closed after the answer (the rest of the body may follow). */
+    public static Problem requestTimeout(Duration limit) {
+        return new Problem(Status.REQUEST_TIMEOUT_408, "request-timeout", "Request timeout",
+                           "the request body did not arrive within " + limit.toSeconds() + " s", List.of())
+                .closingConnection();
+    }
+
     public static Problem payloadTooLarge(long maxBytes) {
         return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload-too-large", "Payload too large",
                            "the request body is larger than " + maxBytes + " bytes", List.of());
@@ -99,6 +107,14 @@ public final class Problem extends RuntimeException {
     public static Problem of(Status status, String detail) {
         String slug = status.reasonPhrase().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
         return new Problem(status, slug, status.reasonPhrase(), detail, List.of());
+    }
+
+    /**
+     * Closes the connection after the answer: for a request whose body could not be read to its
+     * end, where the next request would start is unknown.
+     */
+    public Problem closingConnection() {
+        return header("Connection", "close");
     }
 
     /** Adds a response header (Retry-After, X-RateLimit-*, …). */

@@ -1,35 +1,44 @@
 package dev.mgw.server.api;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.helidon.common.buffers.DataReader;
+import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonReaderFactory;
-import jakarta.json.JsonStructure;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * Reads a JSON request body within limits: {@code application/json} or 415; a declared length
- * over the limit is refused before a byte is read, a streamed body as soon as it passes it (413);
- * malformed JSON, duplicate keys or nesting deeper than {@value #MAX_DEPTH} are 400.
+ * Reads a JSON request body within limits: {@code application/json} or 415 (a malformed
+ * Content-Type is 400); a declared length over the limit is refused before a byte is read, a
+ * streamed body as soon as it passes it (413); a body that does not arrive within
+ * {@link BodyDeadline#LIMIT} is 408. The body must be one JSON object in valid UTF-8 and nothing
+ * after it, without duplicate keys or nesting deeper than {@value #MAX_DEPTH}, else 400. A body
+ * whose framing breaks (a bad chunk size, the end of the stream before the declared length) is
+ * 400 and closes the connection; nothing of it is logged.
  */
 public final class RequestBody {
     static final int MAX_DEPTH = 16;
-    private static final JsonReaderFactory READERS = JSON.createReaderFactory(Map.of(
+    private static final JsonParserFactory PARSERS = JSON.createParserFactory(Map.of(
             "org.eclipse.parsson.maxDepth", MAX_DEPTH,
             "org.eclipse.parsson.rejectDuplicateKeys", true));
 
@@ -46,20 +55,7 @@ public final class RequestBody {
         if (bytes.length == 0) {
             throw Problem.badRequest("the request body is empty; send a JSON object");
         }
-        JsonStructure json;
-        // decoded here: a reader on bytes would first sniff the encoding, which JSON over HTTP fixes as UTF-8
-        try (JsonReader reader = READERS.createReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
-            json = reader.read();
-        } catch (JsonException e) {
-            throw Problem.badRequest("the body is not valid JSON: " + e.getMessage());
-        } catch (RuntimeException e) {
-            // Parsson reports some limits (nesting depth) as plain runtime exceptions
-            throw Problem.badRequest("the body cannot be read as JSON: " + e.getMessage());
-        }
-        if (!(json instanceof JsonObject object)) {
-            throw Problem.badRequest("the body must be a JSON object");
-        }
-        return object;
+        return parse(utf8(bytes));
     }
 
     private static void checkContentType(ServerRequest req) {
@@ -68,7 +64,12 @@ public final class RequestBody {
                                 || raw.get().equalsIgnoreCase("application/json; charset=utf-8"))) {
             return;
         }
-        HttpMediaType type = req.headers().contentType().orElseThrow(Problem::unsupportedMediaType);
+        HttpMediaType type;
+        try {
+            type = req.headers().contentType().orElseThrow(Problem::unsupportedMediaType);
+        } catch (BadRequestException | IllegalArgumentException e) {
+            throw Problem.badRequest("the Content-Type header is malformed");
+        }
         boolean json = "application".equals(type.type()) && "json".equals(type.subtype());
         String charset = type.charset().map(c -> c.toLowerCase(Locale.ROOT)).orElse("utf-8");
         if (!json || !charset.equals("utf-8")) {
@@ -76,15 +77,67 @@ public final class RequestBody {
         }
     }
 
+    /**
+     * At most {@code maxBytes + 1} bytes of the body. The stream is not closed: closing reads on,
+     * and what is left of the body is the request filter's to discard.
+     */
     private static byte[] readAtMost(ServerRequest req, long maxBytes) {
-        try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = BodyDeadline.within(() -> in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1)));
-            if (bytes.length > maxBytes) {
-                throw Problem.payloadTooLarge(maxBytes);
-            }
-            return bytes;
+        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
+        byte[] bytes;
+        try {
+            bytes = BodyDeadline.within(() -> req.content().inputStream().readNBytes(limit));
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            throw Problem.badRequest("the request body ended before its declared end").closingConnection();
+        } catch (IllegalArgumentException | DataReader.IncorrectNewLineException e) {
+            // Helidon's chunked decoding: a chunk size that is not a hexadecimal number (a NumberFormatException)
+            throw Problem.badRequest("the chunked request body is malformed").closingConnection();
+        } catch (RequestException e) {
+            throw (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()
+                   ? Problem.payloadTooLarge(maxBytes)
+                   : Problem.badRequest("the chunked request body is malformed")).closingConnection();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // not thrown by Helidon's entity stream: a socket that fails comes as its ServerConnectionException,
+            // which closes the connection by itself
+            throw new CloseConnectionException("the request body could not be read", e);
         }
+        if (bytes.length > maxBytes) {
+            throw Problem.payloadTooLarge(maxBytes);
+        }
+        return bytes;
+    }
+
+    /** Decoded strictly: JSON over HTTP is UTF-8, and a byte that is not is a malformed body, not a U+FFFD. */
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw Problem.badRequest("the body is not valid UTF-8");
+        }
+    }
+
+    /** One JSON object and nothing after it (the parser checks that the text ends with the value). */
+    private static JsonObject parse(String text) {
+        JsonObject object = null;
+        try (JsonParser parser = PARSERS.createParser(new StringReader(text))) {
+            if (parser.next() == JsonParser.Event.START_OBJECT) {
+                object = parser.getObject();
+                if (parser.hasNext()) {
+                    throw new JsonException("more after the JSON object");
+                }
+            }
+        } catch (JsonException e) {
+            throw Problem.badRequest("the body is not valid JSON: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Parsson reports some limits (nesting depth, duplicate keys) as plain runtime exceptions
+            throw Problem.badRequest("the body cannot be read as JSON: " + e.getMessage());
+        }
+        if (object == null) {
+            throw Problem.badRequest("the body must be a JSON object");
+        }
+        return object;
     }
 }

@@ -232,8 +232,11 @@ public final class GatewayMetrics implements AutoCloseable {
         }
         io.micrometer.core.instrument.MeterRegistry micrometer =
                 registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
-        // "system_cpu_count" is a gauge with a _count suffix, which promtool rejects
+        // "system_cpu_count" is a gauge with a _count suffix, which promtool rejects; Micrometer 1.15's
+        // "process.cpu.time" comes out as process_cpu_time_ns_total, a unit promtool rejects too, and
+        // duplicates process_cpu_seconds_total
         micrometer.config().meterFilter(MeterFilter.denyNameStartsWith("system.cpu.count"));
+        micrometer.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
         new JvmMemoryMetrics().bindTo(micrometer);
         new JvmThreadMetrics().bindTo(micrometer);
         gcMeters(micrometer);

@@ -15,6 +15,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -26,21 +27,21 @@ import io.helidon.webserver.http.ServerResponse;
  * Runs around every request: gives it an id (the client's {@code X-Request-ID} when acceptable)
  * and its client address ({@link ClientAddress}), puts the id in every log line of the request, sets the headers every response carries (and
  * CORS), refuses API keys in the query string, and when the response is sent writes one access
- * line and counts the request.
+ * line and counts the request. A response that says {@code Connection: close} closes the
+ * connection.
  */
 public final class RequestFilter implements Filter {
     public static final HeaderName X_REQUEST_ID = HeaderNames.create("X-Request-ID");
     private static final Header NOSNIFF = HeaderValues.createCached("X-Content-Type-Options", "nosniff");
     private static final Header NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
     private static final Set<String> KEY_PARAMETERS = Set.of("api_key", "key", "apikey", "x-api-key");
-    private static final System.Logger ACCESS = System.getLogger("dev.mgw.access");
 
-    private final GatewayMetrics metrics;
+    private final AccessLog accessLog;
     private final Cors cors;
     private final ClientAddress clientAddress;
 
     public RequestFilter(GatewayMetrics metrics, List<String> corsOrigins, List<AddressRange> trustedProxies) {
-        this.metrics = metrics;
+        this.accessLog = new AccessLog(metrics);
         this.cors = new Cors(corsOrigins);
         this.clientAddress = new ClientAddress(trustedProxies);
     }
@@ -63,6 +64,11 @@ public final class RequestFilter implements Filter {
         }
         chain.proceed();
         discardUnreadBody(req);
+        if (res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            // the answer told the client the connection ends (HTTP/1.0, its own Connection: close, a body that
+            // could not be read to its end): Helidon would wait for another request on it
+            throw new CloseConnectionException("the response closes the connection");
+        }
     }
 
     /**
@@ -109,20 +115,10 @@ public final class RequestFilter implements Filter {
         return false;
     }
 
-    /** One access line per request (method, route template, path without the query, status, duration, client) and its metrics. */
+    /** The access line and the count of the request. */
     private void finished(ServerRequest req, ServerResponse res, RequestInfo info) {
-        long nanos = System.nanoTime() - info.startNanos();
-        String method = req.prologue().method().text();
-        int status = res.status().code();
-        metrics.request(method, info.route(), status, nanos);
-        LogContext.put("method", method);
-        LogContext.put("route", info.route());
-        LogContext.put("path", req.prologue().uriPath().path());
-        LogContext.put("status", status);
-        LogContext.put("duration_ms", Math.round(nanos / 1000.0) / 1000.0);
-        LogContext.put("remote", info.clientAddress());
-        ACCESS.log(System.Logger.Level.INFO, "request");
-        LogContext.clear();
+        accessLog.request(req.prologue().method().text(), info.route(), req.prologue().uriPath().path(), res.status().code(),
+                          System.nanoTime() - info.startNanos(), info.clientAddress());
     }
 
     /** The client's IP address (no reverse lookup): the TCP peer, or the one a trusted proxy forwarded. */

@@ -1,10 +1,15 @@
 package dev.mgw.server.observe;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
+import io.helidon.common.uri.UriPath;
+import io.helidon.http.PathMatcher;
+import io.helidon.http.PathMatchers;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -17,6 +22,8 @@ public final class RequestInfo {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** Route label of requests that matched no route. */
     public static final String UNMATCHED = "unmatched";
+    /** Every route template the routes were labelled with, to find the route of a path that was never routed. */
+    private static final Map<String, PathMatcher> TEMPLATES = new ConcurrentHashMap<>();
 
     private final String requestId;
     private final long startNanos;
@@ -36,7 +43,7 @@ public final class RequestInfo {
     }
 
     /** The client's {@code X-Request-ID} when it is acceptable, else a new one. */
-    static String requestId(Optional<String> fromClient) {
+    public static String requestId(Optional<String> fromClient) {
         return fromClient.filter(id -> CLIENT_ID.matcher(id).matches()).orElseGet(RequestInfo::newRequestId);
     }
 
@@ -53,10 +60,27 @@ public final class RequestInfo {
 
     /** A handler that labels its requests with a route template (for metrics and access lines). */
     public static Handler route(String template, Handler handler) {
+        TEMPLATES.computeIfAbsent(template, PathMatchers::create);
         return (req, res) -> {
             of(req).ifPresent(info -> info.route(template));
             handler.handle(req, res);
         };
+    }
+
+    /** The route template a path belongs to, for a request refused before routing; {@value #UNMATCHED} if none. */
+    static String routeOf(String path) {
+        UriPath uriPath;
+        try {
+            uriPath = UriPath.create(path);
+        } catch (IllegalArgumentException e) {
+            return UNMATCHED;
+        }
+        for (Map.Entry<String, PathMatcher> template : TEMPLATES.entrySet()) {
+            if (template.getValue().match(uriPath).accepted()) {
+                return template.getKey();
+            }
+        }
+        return UNMATCHED;
     }
 
     public static Optional<RequestInfo> of(ServerRequest req) {
