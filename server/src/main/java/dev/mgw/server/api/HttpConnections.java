@@ -53,6 +53,11 @@ public final class HttpConnections implements ServerConnectionSelector {
     /** Sockets accepted and not yet taken by their connection's thread, by client address. */
     private final Map<SocketAddress, SocketChannel> accepted = new ConcurrentHashMap<>();
 
+    /** Sockets remembered for connections that have not started yet (tests). */
+    int rememberedSockets() {
+        return accepted.size();
+    }
+
     /** The client of the connection the current thread serves, and its socket. */
     public record Client(String address, Optional<SocketChannel> channel) {
     }
