@@ -280,7 +280,7 @@ public final class Bench {
     /** Start-to-ready again, delivery into the sink (cold, then sustained), a lone message, and the RSS. */
     private void deliveryPhases(double readyFresh, long rssAccept) throws Exception {
         phase("delivery: a fresh start with the default settings");
-        db.sql("TRUNCATE messages, daily_usage");
+        db.sql("TRUNCATE messages, daily_usage CASCADE");
         List<String> drainKey = BenchKeys.create(db.target(), "drain-", 1, UNLIMITED);
         try (GatewayProcess gateway = GatewayProcess.start(settings(db, sink, freePort()),
                                                            scratch.resolve("gateway-delivery.log"))) {

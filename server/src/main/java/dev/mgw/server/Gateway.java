@@ -10,6 +10,7 @@ import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Migrations;
 import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
+import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
@@ -17,6 +18,7 @@ import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
 import dev.mgw.server.api.Admission;
 import dev.mgw.server.api.ApiService;
+import dev.mgw.server.api.BodyBudget;
 import dev.mgw.server.api.SendRequestParser;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
@@ -40,17 +42,20 @@ public final class Gateway implements AutoCloseable {
     private final ApiService api;
     private final Delivery delivery;
     private final GatewayMetrics metrics;
+    private final BodyBudget bodyBudget;
     private volatile boolean stopping;
 
-    private Gateway(GatewayConfig config, Clock clock, Database database) {
+    private Gateway(GatewayConfig config, Clock clock, Database database, BodyBudget bodyBudget) {
         this.config = config;
         this.clock = clock;
         this.database = database;
         this.changeSetIds = Migrations.changeSetIds();
         this.metrics = new GatewayMetrics();
         this.keys = new ApiKeys(database, new KeySecrets(), clock);
+        this.bodyBudget = bodyBudget;
         DeliveryQueue queue = new DeliveryQueue(database);
-        this.delivery = new Delivery(config, queue, clock, new Delivery.Listener() {
+        Attachments attachments = new Attachments(database);
+        this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
             @Override
             public void sent(OutboundMessage message, Duration acceptToSent) {
                 metrics.send("sent");
@@ -76,8 +81,8 @@ public final class Gateway implements AutoCloseable {
         this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
-                                                        config.allowDomains(), clock),
-                                  new Outbox(database, quota, clock),
+                                                        config.allowDomains(), config.attachments(), clock),
+                                  new Outbox(database, quota, attachments, clock),
                                   new Messages(database),
                                   quota,
                                   new ApiService.SendListener() {
@@ -94,18 +99,27 @@ public final class Gateway implements AutoCloseable {
                                       }
                                   },
                                   config.maxRequestSize(),
+                                  bodyBudget,
                                   clock);
     }
 
-    /** Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on. */
+    /**
+     * Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on; request
+     * bodies get a share of this JVM's heap ({@link BodyBudget#ofHeap()}).
+     */
     public static Gateway create(GatewayConfig config, Clock clock) {
+        return create(config, clock, BodyBudget.ofHeap());
+    }
+
+    /** As {@link #create(GatewayConfig, Clock)}, with the memory for request bodies given (tests make it small). */
+    static Gateway create(GatewayConfig config, Clock clock, BodyBudget bodyBudget) {
         if (config.database().migrate()) {
             long started = System.nanoTime();
             boolean migrated = new Migrations(config.database().target()).migrateIfNeeded();
             LOG.log(System.Logger.Level.INFO, "schema is current (" + (migrated ? "checked and migrated" : "checked")
                                               + " in " + (System.nanoTime() - started) / 1_000_000 + " ms)");
         }
-        return new Gateway(config, clock, Database.open(config.database()));
+        return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
     /** Starts the delivery workers. */
@@ -139,6 +153,10 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    public BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     /** Whether every changeset is applied: part of readiness. */

@@ -25,23 +25,24 @@ import static dev.mgw.core.JsonP.JSON;
 
 /**
  * The durable accept: the message is stored exactly when the quota's conditional upsert charged
- * it, in one transaction. Without an Idempotency-Key (the common case) that is one statement in
- * its own transaction: the charge, and the insert reading the charge's row (two CTEs), so that
- * nothing is stored when nothing was charged, and the key's usage row is locked only while that
- * statement runs and commits, never across a round trip to the gateway (one hot key would wait
- * for it). With a key, the insert comes first, so that a key already used can be looked at, and
- * the charge last before COMMIT; nothing charged rolls back. A result other than
- * {@link Acceptance.Accepted} stored and charged nothing.
+ * it, in one transaction. Without an Idempotency-Key or attachments (the common case) that is
+ * one statement in its own transaction: the charge, and the insert reading the charge's row (two
+ * CTEs), so that nothing is stored when nothing was charged, and the key's usage row is locked
+ * only while that statement runs and commits, never across a round trip to the gateway (one hot
+ * key would wait for it). With a key or attachments, the insert comes first, so that a key
+ * already used can be looked at, then the attachments ({@link Attachments}), and the charge last
+ * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
+ * stored and charged nothing.
  */
 public final class Outbox {
     private static final String MESSAGE_COLUMNS = """
             INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients,
                                   bcc_recipients, subject, text_body, html_body, headers, tags, send_at,
-                                  next_attempt_at, request_id, idempotency_key, request_hash)
+                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count)
             """;
     /** Positional parameters, in column order (send_at twice): this runs on every send. */
     private static final String MESSAGE_VALUES =
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?";
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?";
     private static final String INSERT_MESSAGE = MESSAGE_COLUMNS + "VALUES (" + MESSAGE_VALUES + """
             )
             ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -66,11 +67,13 @@ public final class Outbox {
 
     private final Database database;
     private final Quota quota;
+    private final Attachments attachments;
     private final Clock clock;
 
-    public Outbox(Database database, Quota quota, Clock clock) {
+    public Outbox(Database database, Quota quota, Attachments attachments, Clock clock) {
         this.database = database;
         this.quota = quota;
+        this.attachments = attachments;
         this.clock = clock;
     }
 
@@ -81,7 +84,7 @@ public final class Outbox {
     private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
-        if (submission.idempotency().isEmpty()) {
+        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
             return chargeAndInsert(id, submission, day);
         }
         DbTransaction tx = database.client().transaction();
@@ -96,6 +99,7 @@ public final class Outbox {
                 // the earlier use of this Idempotency-Key is older than 24 h and was just released
                 inserted = insert(tx, id, submission);
             }
+            attachments.store(tx, Map.of(id, submission.message().attachments()));
             int recipients = submission.message().recipientCount();
             Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day,
                                                             recipients, id);
@@ -111,7 +115,7 @@ public final class Outbox {
         }
     }
 
-    /** The common case, without an Idempotency-Key: one statement, committed on its own. */
+    /** The common case, without an Idempotency-Key or attachments: one statement, committed on its own. */
     private Acceptance chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
         Optional<DbRow> row = insertParameters(Quota.chargeParameters(
@@ -162,7 +166,8 @@ public final class Outbox {
                 .addParam(sendAt)
                 .addParam(submission.requestId())
                 .addParam(submission.idempotency().map(Submission.Idempotency::key).orElse(null))
-                .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null));
+                .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null))
+                .addParam(message.attachments().size());
     }
 
     /** The acceptance an Idempotency-Key already has, or empty once a stale (24 h) use was released. */

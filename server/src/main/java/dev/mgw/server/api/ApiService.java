@@ -12,6 +12,7 @@ import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.NewMessage;
 import dev.mgw.core.messages.Outbox;
+import dev.mgw.core.messages.StoredAttachment;
 import dev.mgw.core.messages.Submission;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
@@ -28,13 +29,16 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * {@code /api/v1}: send a message, read one of the key's messages, read the key's usage.
+ * {@code /api/v1}: send a message, read one of the key's messages, read the key's usage. Send
+ * bodies are read within the {@link BodyBudget}, and their room is held until the handler ends,
+ * when their attachments are in the database.
  */
 public final class ApiService implements HttpService {
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
@@ -47,6 +51,7 @@ public final class ApiService implements HttpService {
     private final Quota quota;
     private final SendListener listener;
     private final long maxRequestSize;
+    private final BodyBudget budget;
     private final Clock clock;
 
     /** Told about every send's outcome: delivery wakes on it, metrics count it. */
@@ -60,7 +65,8 @@ public final class ApiService implements HttpService {
 
     /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
     public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
-                      Messages messages, Quota quota, SendListener listener, long maxRequestSize, Clock clock) {
+                      Messages messages, Quota quota, SendListener listener, long maxRequestSize, BodyBudget budget,
+                      Clock clock) {
         this.admission = admission;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -69,6 +75,7 @@ public final class ApiService implements HttpService {
         this.quota = quota;
         this.listener = listener;
         this.maxRequestSize = maxRequestSize;
+        this.budget = budget;
         this.clock = clock;
     }
 
@@ -84,15 +91,19 @@ public final class ApiService implements HttpService {
 
     private void send(ServerRequest req, ServerResponse res) {
         Caller caller = authenticate(req);
-        JsonObject body = RequestBody.readJsonObject(req, maxRequestSize);
-        Optional<String> idempotencyKey = idempotencyKey(req);
-        NewMessage message = parser.parse(body);
-        checkAllowedRecipients(caller, message);
-        String requestId = RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
-        Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId,
-                                               idempotencyKey.map(k -> new Submission.Idempotency(
-                                                       k, SendRequestParser.canonicalHash(body))));
-        Acceptance acceptance = outbox.accept(submission);
+        try (BodyBudget.Reservation reservation = budget.reserve()) {
+            JsonObject body = SendBody.read(req, maxRequestSize, reservation);
+            Optional<String> idempotencyKey = idempotencyKey(req);
+            NewMessage message = parser.parse(body);
+            checkAllowedRecipients(caller, message);
+            Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId(req),
+                                                   idempotencyKey.map(k -> new Submission.Idempotency(
+                                                           k, SendRequestParser.canonicalHash(body))));
+            respond(caller, message, outbox.accept(submission), res);
+        }
+    }
+
+    private void respond(Caller caller, NewMessage message, Acceptance acceptance, ServerResponse res) {
         switch (acceptance) {
             case Acceptance.Accepted accepted -> {
                 LogContext.put("message_id", accepted.id());
@@ -113,6 +124,10 @@ public final class ApiService implements HttpService {
             }
             case Acceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
+    }
+
+    private static String requestId(ServerRequest req) {
+        return RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
     }
 
     /** The 202 body, written directly: it has no free text, and this is the hottest response there is. */
@@ -230,7 +245,22 @@ public final class ApiService implements HttpService {
         optional(json, "sent_at", m.sentAt().map(Object::toString));
         json.add("attempts", m.attempts());
         optional(json, "last_error", m.lastError());
+        json.add("attachments", attachmentsJson(m.attachments()));
         return json.build();
+    }
+
+    /** A message's attachments as its sender sees them: never the bytes. */
+    private static JsonArrayBuilder attachmentsJson(List<StoredAttachment> attachments) {
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        for (StoredAttachment attachment : attachments) {
+            JsonObjectBuilder json = JSON.createObjectBuilder()
+                    .add("filename", attachment.filename())
+                    .add("content_type", attachment.contentType())
+                    .add("size", attachment.size());
+            attachment.contentId().ifPresent(id -> json.add("content_id", id));
+            array.add(json);
+        }
+        return array;
     }
 
     private static void optional(JsonObjectBuilder json, String name, Optional<String> value) {

@@ -62,7 +62,7 @@ public final class RequestBody {
         return object;
     }
 
-    private static void checkContentType(ServerRequest req) {
+    static void checkContentType(ServerRequest req) {
         Optional<String> raw = req.headers().first(HeaderNames.CONTENT_TYPE);
         if (raw.isPresent() && (raw.get().equalsIgnoreCase("application/json")
                                 || raw.get().equalsIgnoreCase("application/json; charset=utf-8"))) {

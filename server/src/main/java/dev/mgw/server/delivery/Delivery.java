@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.config.StartTls;
+import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.DeliveryOutcome;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.OutboundMessage;
@@ -55,7 +56,7 @@ public final class Delivery implements AutoCloseable {
         void failed(OutboundMessage message);
     }
 
-    public Delivery(GatewayConfig config, DeliveryQueue queue, Clock clock, Listener listener) {
+    public Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, Clock clock, Listener listener) {
         this.config = config;
         this.queue = queue;
         this.clock = clock;
@@ -63,7 +64,7 @@ public final class Delivery implements AutoCloseable {
         this.health = new SmtpHealth(config.smtp().sandbox());
         this.backoff = new Backoff(config.delivery().backoff());
         Session session = Session.getInstance(sessionProperties(config.smtp()));
-        MailRenderer renderer = new MailRenderer(session);
+        MailRenderer renderer = new MailRenderer(session, attachments);
         this.senders = config.smtp().sandbox()
                 ? () -> new SandboxSender(renderer)
                 : () -> new SmtpSender(session, config.smtp(), renderer, health);

@@ -57,8 +57,11 @@ class ReadmeExamplesIT extends GatewayServerTest {
             JsonObject response = Json.createReader(new StringReader(output)).readObject();
             assertEquals("queued", response.getString("status"), matcher.group(1) + ": " + output);
         }
-        assertEquals(List.of("basic send", "custom headers"), names);
-        assertEquals(2, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals(List.of("basic send", "custom headers", "attachments"), names);
+        assertEquals(3, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals("invoice.txt text/plain 25, logo.png image/png 68 logo", gw.db().queryString(
+                "SELECT string_agg(concat_ws(' ', filename, content_type, size, content_id), ', ' ORDER BY position) "
+                + "FROM message_attachments"));
         assertEquals("{\"X-Priority\": \"1\", \"List-Unsubscribe\": \"<mailto:unsubscribe@example.com>\"}",
                      gw.db().queryString("SELECT headers FROM messages WHERE cc_recipients <> '{}'"));
     }
