@@ -21,3 +21,17 @@ ALTER TABLE message_attachments ALTER COLUMN content SET STORAGE EXTERNAL;
 ALTER TABLE messages ADD COLUMN attachment_count smallint NOT NULL DEFAULT 0;
 --rollback ALTER TABLE messages DROP COLUMN attachment_count; DROP TABLE message_attachments;
 
+--changeset mgw:0020-batch-requests
+--comment: A batch sent with an Idempotency-Key: what its 202 answered, to answer a replay alike.
+CREATE TABLE batch_requests (
+    api_key_id       uuid        NOT NULL REFERENCES api_keys (id),
+    idempotency_key  text        NOT NULL,
+    request_hash     text        NOT NULL,
+    -- One entry per item, in request order: {"id": uuid or null, "suppressed": [addresses]}.
+    items            jsonb       NOT NULL,
+    -- The quota left after the batch was charged.
+    accept_remaining integer,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (api_key_id, idempotency_key)
+);
+--rollback DROP TABLE batch_requests;

@@ -11,6 +11,7 @@ import dev.mgw.core.db.Migrations;
 import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.messages.Attachments;
+import dev.mgw.core.messages.BatchOutbox;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
@@ -81,8 +82,10 @@ public final class Gateway implements AutoCloseable {
         this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
-                                                        config.allowDomains(), config.attachments(), clock),
+                                                        config.allowDomains(), config.attachments(),
+                                                        config.batchMaxMessages(), clock),
                                   new Outbox(database, quota, attachments, clock),
+                                  new BatchOutbox(database, quota, attachments, clock),
                                   new Messages(database),
                                   quota,
                                   new ApiService.SendListener() {

@@ -204,7 +204,7 @@ public final class Outbox {
         return array;
     }
 
-    private static String json(Map<String, String> map) {
+    static String json(Map<String, String> map) {
         if (map.isEmpty()) {
             return "{}";
         }
@@ -217,7 +217,7 @@ public final class Outbox {
         return out.toString();
     }
 
-    private static void rollbackQuietly(DbTransaction tx) {
+    static void rollbackQuietly(DbTransaction tx) {
         try {
             tx.rollback();
         } catch (RuntimeException ignored) {

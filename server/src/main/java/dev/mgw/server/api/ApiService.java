@@ -7,6 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 import dev.mgw.core.messages.Acceptance;
+import dev.mgw.core.messages.BatchAcceptance;
+import dev.mgw.core.messages.BatchOutbox;
+import dev.mgw.core.messages.BatchSubmission;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
@@ -36,9 +39,9 @@ import jakarta.json.JsonObjectBuilder;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * {@code /api/v1}: send a message, read one of the key's messages, read the key's usage. Send
- * bodies are read within the {@link BodyBudget}, and their room is held until the handler ends,
- * when their attachments are in the database.
+ * {@code /api/v1}: send a message or a batch of them, read one of the key's messages, read the
+ * key's usage. Send bodies are read within the {@link BodyBudget}, and their room is held until
+ * the handler ends, when their attachments are in the database.
  */
 public final class ApiService implements HttpService {
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
@@ -47,6 +50,7 @@ public final class ApiService implements HttpService {
     private final Authenticator authenticator;
     private final SendRequestParser parser;
     private final Outbox outbox;
+    private final BatchOutbox batchOutbox;
     private final Messages messages;
     private final Quota quota;
     private final SendListener listener;
@@ -65,12 +69,13 @@ public final class ApiService implements HttpService {
 
     /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
     public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
-                      Messages messages, Quota quota, SendListener listener, long maxRequestSize, BodyBudget budget,
-                      Clock clock) {
+                      BatchOutbox batchOutbox, Messages messages, Quota quota, SendListener listener,
+                      long maxRequestSize, BodyBudget budget, Clock clock) {
         this.admission = admission;
         this.authenticator = authenticator;
         this.parser = parser;
         this.outbox = outbox;
+        this.batchOutbox = batchOutbox;
         this.messages = messages;
         this.quota = quota;
         this.listener = listener;
@@ -82,9 +87,11 @@ public final class ApiService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/send", RequestInfo.route("/api/v1/send", this::send))
+                .post("/send/batch", RequestInfo.route("/api/v1/send/batch", this::sendBatch))
                 .get("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::message))
                 .get("/usage", RequestInfo.route("/api/v1/usage", this::usage))
                 .any("/send", Problems.methodNotAllowed("/api/v1/send", "POST"))
+                .any("/send/batch", Problems.methodNotAllowed("/api/v1/send/batch", "POST"))
                 .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET"))
                 .any("/usage", Problems.methodNotAllowed("/api/v1/usage", "GET"));
     }
@@ -95,7 +102,7 @@ public final class ApiService implements HttpService {
             JsonObject body = SendBody.read(req, maxRequestSize, reservation);
             Optional<String> idempotencyKey = idempotencyKey(req);
             NewMessage message = parser.parse(body);
-            checkAllowedRecipients(caller, message);
+            checkAllowedRecipients(caller, message, "");
             Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId(req),
                                                    idempotencyKey.map(k -> new Submission.Idempotency(
                                                            k, SendRequestParser.canonicalHash(body))));
@@ -120,10 +127,68 @@ public final class ApiService implements HttpService {
             case Acceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
             case Acceptance.OverQuota over -> {
                 listener.overQuota();
-                throw overQuota(over);
+                throw overQuota(over.standing(), over.requested(), "message");
             }
             case Acceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
+    }
+
+    /** All or nothing: every item valid, one charge for all their recipients, one transaction. */
+    private void sendBatch(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        try (BodyBudget.Reservation reservation = budget.reserve()) {
+            JsonObject body = SendBody.read(req, maxRequestSize, reservation);
+            Optional<String> idempotencyKey = idempotencyKey(req);
+            List<NewMessage> batch = parser.parseBatch(body);
+            for (int i = 0; i < batch.size(); i++) {
+                checkAllowedRecipients(caller, batch.get(i), "messages[" + i + "]: ");
+            }
+            BatchSubmission submission = new BatchSubmission(caller.keyId(), caller.keyHash(), batch, requestId(req),
+                                                             idempotencyKey.map(k -> new Submission.Idempotency(
+                                                                     k, SendRequestParser.canonicalBatchHash(body))));
+            respondBatch(caller, batch, batchOutbox.accept(submission), res);
+        }
+    }
+
+    private void respondBatch(Caller caller, List<NewMessage> batch, BatchAcceptance acceptance, ServerResponse res) {
+        switch (acceptance) {
+            case BatchAcceptance.Accepted accepted -> {
+                LogContext.put("messages", batch.size());
+                LogContext.put("recipients", batch.stream().mapToInt(NewMessage::recipientCount).sum());
+                for (int i = 0; i < batch.size(); i++) {
+                    int recipients = batch.get(i).recipientCount();
+                    accepted.items().get(i).id().ifPresent(id -> listener.accepted(id, recipients));
+                }
+                rateLimitHeaders(res, accepted.charge());
+                batchAccepted(res, accepted.items(), accepted.charge().remaining());
+            }
+            case BatchAcceptance.Replayed replayed -> {
+                res.header("Idempotent-Replayed", "true");
+                batchAccepted(res, replayed.items(), replayed.remaining().orElse(0));
+            }
+            case BatchAcceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
+            case BatchAcceptance.OverQuota over -> {
+                listener.overQuota();
+                throw overQuota(over.standing(), over.requested(), "batch");
+            }
+            case BatchAcceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** The batch's 202: each item's result in request order, and the quota left. */
+    private static void batchAccepted(ServerResponse res, List<BatchAcceptance.Item> items, int remaining) {
+        JsonArrayBuilder data = JSON.createArrayBuilder();
+        for (BatchAcceptance.Item item : items) {
+            JsonObjectBuilder result = JSON.createObjectBuilder();
+            item.id().ifPresentOrElse(id -> result.add("id", id.toString()).add("status", "queued"),
+                                      () -> result.addNull("id").add("status", "suppressed"));
+            if (!item.suppressed().isEmpty()) {
+                result.add("suppressed", JSON.createArrayBuilder(item.suppressed()));
+            }
+            data.add(result);
+        }
+        JsonBody.send(res, Status.ACCEPTED_202, JSON.createObjectBuilder().add("data", data).add("remaining", remaining)
+                .build());
     }
 
     private static String requestId(ServerRequest req) {
@@ -140,12 +205,12 @@ public final class ApiService implements HttpService {
                        + "\"remaining\":" + remaining + "}").getBytes(StandardCharsets.US_ASCII));
     }
 
-    private Problem overQuota(Acceptance.OverQuota over) {
-        Charge standing = over.standing();
+    /** The 429 for a message or batch of {@code requested} recipients that the standing cannot take. */
+    private Problem overQuota(Charge standing, int requested, String what) {
         String detail = standing.remaining() == 0
                 ? "the daily limit of " + standing.limit() + " recipients is reached; it resets at "
                   + Charge.resetTime(clock)
-                : "this message has " + over.requested() + " recipients but only " + standing.remaining()
+                : "this " + what + " has " + requested + " recipients but only " + standing.remaining()
                   + " remain today; the limit resets at " + Charge.resetTime(clock);
         Problem problem = Problem.tooManyRequests("quota-exceeded", "Daily quota exceeded", detail)
                 .header("Retry-After", Math.max(1, Charge.resetTime(clock).getEpochSecond() - clock.instant().getEpochSecond()));
@@ -199,14 +264,15 @@ public final class ApiService implements HttpService {
         return caller;
     }
 
-    private static void checkAllowedRecipients(Caller caller, NewMessage message) {
+    /** 403 for a recipient outside the key's allowed recipients; {@code where} names the batch item. */
+    private static void checkAllowedRecipients(Caller caller, NewMessage message, String where) {
         if (caller.key().allowedRecipients().isEmpty()) {
             return;
         }
         for (List<EmailAddress> list : List.of(message.to(), message.cc(), message.bcc())) {
             for (EmailAddress address : list) {
                 if (!caller.key().allowsRecipient(address)) {
-                    throw Problem.forbidden("this key may not send to " + address.address());
+                    throw Problem.forbidden(where + "this key may not send to " + address.address());
                 }
             }
         }

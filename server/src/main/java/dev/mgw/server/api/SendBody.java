@@ -32,12 +32,12 @@ import jakarta.json.JsonValue;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * Reads the JSON body of {@code /send} as it streams in, into the JSON-P tree the parser checks,
- * with jackson-core's streaming parser: JSON-P's holds every string whole (a 10 MiB attachment as
- * 14 MB of base64 text, and again as a String), jackson-core decodes a base64 string from its
- * input buffer. Attachment contents ({@code attachments[i].content}) are decoded on the way
- * straight into {@link AttachmentBytes} and stand in the tree as {@link Base64Content}: the body
- * is never held as bytes or text.
+ * Reads the JSON body of {@code /send} and {@code /send/batch} as it streams in, into the JSON-P
+ * tree the parsers check, with jackson-core's streaming parser: JSON-P's holds every string whole
+ * (a 10 MiB attachment as 14 MB of base64 text, and again as a String), jackson-core decodes a
+ * base64 string from its input buffer. Attachment contents ({@code attachments[i].content}, also
+ * inside {@code messages[j]}) are decoded on the way straight into {@link AttachmentBytes} and
+ * stand in the tree as {@link Base64Content}: the body is never held as bytes or text.
  *
  * <p>Every byte is covered by the request's {@link BodyBudget} reservation before the parser
  * gets it, weighed at what it costs once parsed: {@value #TEXT_WEIGHT} for text and structure
@@ -177,16 +177,28 @@ final class SendBody {
         return parent.isEmpty() ? name : parent + "." + name;
     }
 
-    /** Where in a send body a value is: only attachment contents are read differently. */
+    /** Where in a send or batch body a value is: only attachment contents are read differently. */
     private enum Place {
-        ROOT, ATTACHMENT_LIST, ATTACHMENT, OTHER;
+        ROOT, MESSAGE_LIST, MESSAGE, ATTACHMENT_LIST, ATTACHMENT, OTHER;
 
         Place field(String name) {
-            return this == ROOT && name.equals("attachments") ? ATTACHMENT_LIST : OTHER;
+            return switch (this) {
+                case ROOT -> switch (name) {
+                    case "attachments" -> ATTACHMENT_LIST;
+                    case "messages" -> MESSAGE_LIST;
+                    default -> OTHER;
+                };
+                case MESSAGE -> name.equals("attachments") ? ATTACHMENT_LIST : OTHER;
+                default -> OTHER;
+            };
         }
 
         Place element() {
-            return this == ATTACHMENT_LIST ? ATTACHMENT : OTHER;
+            return switch (this) {
+                case MESSAGE_LIST -> MESSAGE;
+                case ATTACHMENT_LIST -> ATTACHMENT;
+                default -> OTHER;
+            };
         }
     }
 

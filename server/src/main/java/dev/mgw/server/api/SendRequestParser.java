@@ -26,6 +26,7 @@ import dev.mgw.core.messages.NewAttachment;
 import dev.mgw.core.messages.NewMessage;
 
 import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -34,9 +35,11 @@ import jakarta.json.JsonValue;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * Turns a {@code POST /api/v1/send} body into a {@link NewMessage}, checking every field rule of
- * SPEC §5.2 (every offending field gets its own entry in the 422), and computes the hash of the
- * canonical request that idempotency compares.
+ * Turns a {@code POST /api/v1/send} body into a {@link NewMessage}, and a
+ * {@code POST /api/v1/send/batch} body into a list of them, checking every field rule of SPEC
+ * §5.2 (every offending field gets its own entry in the 422; a batch item's fields are named
+ * after it, {@code messages[3].to}), and computes the hash of the canonical request that
+ * idempotency compares.
  */
 public final class SendRequestParser {
     static final int MAX_RECIPIENTS = 50;
@@ -53,6 +56,7 @@ public final class SendRequestParser {
                                                      "text", "from", "reply_to", "headers", "tags", "send_at",
                                                      "attachments");
     private static final Set<String> ATTACHMENT_FIELDS = Set.of("filename", "content", "content_type", "content_id");
+    private static final Set<String> BATCH_FIELDS = Set.of("messages");
     private static final Pattern CONTENT_ID = Pattern.compile("[A-Za-z0-9._@-]{1,100}");
     /** Custom headers a client may set, by lower-case name, with their canonical spelling. */
     private static final Map<String, String> NAMED_HEADERS = Map.of(
@@ -75,14 +79,16 @@ public final class SendRequestParser {
     private final Set<String> allowedFromDomains;
     private final Set<String> allowDomains;
     private final GatewayConfig.Attachments attachmentRules;
+    private final int batchMaxMessages;
     private final Clock clock;
 
     public SendRequestParser(String defaultFrom, List<String> allowedFromDomains, List<String> allowDomains,
-                             GatewayConfig.Attachments attachmentRules, Clock clock) {
+                             GatewayConfig.Attachments attachmentRules, int batchMaxMessages, Clock clock) {
         this.defaultFrom = EmailAddress.parseMailbox(defaultFrom, false);
         this.allowedFromDomains = Set.copyOf(allowedFromDomains);
         this.allowDomains = Set.copyOf(allowDomains);
         this.attachmentRules = attachmentRules;
+        this.batchMaxMessages = batchMaxMessages;
         this.clock = clock;
     }
 
@@ -91,6 +97,34 @@ public final class SendRequestParser {
         NewMessage message = message(body, errors);
         errors.throwIfAny();
         return message;
+    }
+
+    /**
+     * The messages of a batch ({@code {"messages": [...]}}, 1 to {@code BATCH_MAX_MESSAGES}),
+     * each checked as {@link #parse} checks a message; all or nothing: any offending field of any
+     * item refuses the batch, and every one is listed.
+     */
+    public List<NewMessage> parseBatch(JsonObject body) {
+        Errors errors = new Errors();
+        unknownFields(body, BATCH_FIELDS, errors);
+        int given = body.get("messages") instanceof JsonArray array ? array.size() : -1;
+        if (given < 1 || given > batchMaxMessages) {
+            errors.add("messages", "is required: an array of 1 to " + batchMaxMessages + " messages (BATCH_MAX_MESSAGES)"
+                                   + (given >= 0 ? "; " + given + " given" : ""));
+            throw errors.problem();
+        }
+        JsonArray items = body.getJsonArray("messages");
+        List<NewMessage> messages = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            Errors itemErrors = errors.within("messages[" + i + "].");
+            if (items.get(i) instanceof JsonObject item) {
+                messages.add(message(item, itemErrors));
+            } else {
+                errors.add("messages[" + i + "]", "must be an object: a message as /api/v1/send takes it");
+            }
+        }
+        errors.throwIfAny();
+        return messages;
     }
 
     /** One message's fields, checked; only to be used when {@code errors} stayed empty. */
@@ -559,6 +593,13 @@ public final class SendRequestParser {
         return hash(normalized(body));
     }
 
+    /** {@link #canonicalHash} of a batch whose items {@link #parseBatch} accepted: each item in canonical form. */
+    public static String canonicalBatchHash(JsonObject body) {
+        JsonArrayBuilder messages = JSON.createArrayBuilder();
+        body.getJsonArray("messages").getValuesAs(JsonObject.class).forEach(item -> messages.add(normalized(item)));
+        return hash(JSON.createObjectBuilder().add("messages", messages).build());
+    }
+
     private static String hash(JsonObject normalized) {
         StringBuilder canonical = new StringBuilder();
         write(normalized, canonical);
@@ -609,7 +650,7 @@ public final class SendRequestParser {
         }
     }
 
-    /** The offending fields of one request; fields of a part of it (an attachment) named after it. */
+    /** The offending fields of one request; fields of a part of it (a batch item, an attachment) named after it. */
     private static final class Errors {
         private final List<Problem.FieldError> list;
         private final String prefix;

@@ -55,10 +55,15 @@ class ReadmeExamplesIT extends GatewayServerTest {
             String command = matcher.group(2).replace("http://localhost:8000", "http://localhost:" + uri.getPort());
             String output = bash(command);
             JsonObject response = Json.createReader(new StringReader(output)).readObject();
-            assertEquals("queued", response.getString("status"), matcher.group(1) + ": " + output);
+            // a batch answers with one result per message
+            List<JsonObject> results = response.containsKey("data")
+                    ? response.getJsonArray("data").getValuesAs(JsonObject.class) : List.of(response);
+            for (JsonObject result : results) {
+                assertEquals("queued", result.getString("status"), matcher.group(1) + ": " + output);
+            }
         }
-        assertEquals(List.of("basic send", "custom headers", "attachments"), names);
-        assertEquals(3, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals(List.of("basic send", "custom headers", "attachments", "batch"), names);
+        assertEquals(5, gw.db().queryLong("SELECT count(*) FROM messages"));
         assertEquals("invoice.txt text/plain 25, logo.png image/png 68 logo", gw.db().queryString(
                 "SELECT string_agg(concat_ws(' ', filename, content_type, size, content_id), ', ' ORDER BY position) "
                 + "FROM message_attachments"));
