@@ -71,6 +71,29 @@ class MgwMessagesIT {
     }
 
     @Test
+    void showListsTheAttachmentsWithoutTheirBytes() {
+        // removed again at the end: the list test counts the messages
+        String withAttachments = "0190f5e0-0000-7000-8000-000000000005";
+        insert(withAttachments, "shop", "sent", "attachment_count = 2");
+        db.sql("INSERT INTO message_attachments (message_id, position, filename, content_type, content_id, size, content) "
+               + "VALUES ('" + withAttachments + "', 0, 'invoice.pdf', 'application/pdf', NULL, 12345, "
+               + "decode(repeat('00', 12345), 'hex')), ('" + withAttachments + "', 1, 'logo.png', 'image/png', "
+               + "'logo@shop', 2048, decode(repeat('ff', 2048), 'hex'))");
+        MgwRunner.Result show = mgw.run("messages", "show", withAttachments);
+        assertEquals(0, show.exit(), show::toString);
+        assertTrue(show.out().contains("attachments:  2\n  invoice.pdf  application/pdf  12,345 bytes\n"
+                                       + "  logo.png  image/png  2,048 bytes  inline, cid:logo@shop\n"), show::toString);
+        JsonArray attachments = mgw.run("messages", "show", withAttachments, "--json").<JsonObject>json()
+                .getJsonArray("attachments");
+        assertEquals("invoice.pdf", attachments.getJsonObject(0).getString("filename"));
+        assertEquals(12345, attachments.getJsonObject(0).getInt("size"));
+        assertTrue(attachments.getJsonObject(0).isNull("content_id"));
+        assertEquals("logo@shop", attachments.getJsonObject(1).getString("content_id"));
+        assertTrue(mgw.run("messages", "show", FAILED).out().contains("attachments:  -"));
+        db.sql("DELETE FROM messages WHERE id = '" + withAttachments + "'");
+    }
+
+    @Test
     void retryPutsOnlyFailedMessagesBack() {
         MgwRunner.Result notFailed = mgw.run("messages", "retry", SENT);
         assertEquals(1, notFailed.exit(), notFailed::toString);

@@ -6,11 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
@@ -27,6 +34,7 @@ import dev.mgw.core.testing.TestDatabase;
  *
  * <p>{@code -Dbench.only=keys} runs only the keys phase; with {@code -Dbench.keys=200
  * -Dbench.keys.seconds=5} it takes under a minute (a check of the phase, not a measurement).
+ * {@code -Dbench.only=batch} runs only the batch and attachment phases (about 3 minutes).
  */
 public final class Bench {
     static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";
@@ -42,6 +50,12 @@ public final class Bench {
     private static final Duration MANY_KEYS_RUN = Duration.ofSeconds(Long.getLong("bench.keys.seconds", 90));
     private static final Duration KEYS_CACHE = Duration.ofSeconds(30);
     private static final int UNLIMITED = 1_000_000_000;
+    private static final int BATCH = 100;
+    private static final int BATCH_CONCURRENCY = 16;
+    private static final int UPLOADS = 64;
+    private static final int UPLOAD_BYTES = 10 << 20;
+    private static final int UPLOAD_MAX_REQUEST_SIZE = 16 << 20;
+    private static final long UPLOAD_RSS_LIMIT = 512L << 20;
 
     private final TestDatabase db;
     private final SmtpSink sink;
@@ -69,6 +83,11 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
+        if ("batch".equals(System.getProperty("bench.only"))) {
+            batchAndAttachmentPhases();
+            System.out.println(report.markdown());
+            return;
+        }
         Map<String, String> settings = settings(db, sink, freePort());
         settings.put("DELIVERY_WORKERS", "0");
         phase("starting the gateway on a fresh database (no delivery during the accept phases)");
@@ -79,6 +98,7 @@ public final class Bench {
             rssAccept = acceptPhases(gateway);
         }
         keysPhase();
+        batchAndAttachmentPhases();
         deliveryPhases(readyFresh, rssAccept);
         report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()
                     + " cores shared by the gateway, PostgreSQL (synchronous_commit on) and the load generator; "
@@ -266,6 +286,144 @@ public final class Bench {
         }
     }
 
+    /**
+     * Issue 13's promises of SPEC §9. Batch: 100-message batches against single sends, both at
+     * concurrency {@value #BATCH_CONCURRENCY} over as many keys, in alternating rounds (the median
+     * of each), in a gateway that only accepts. Memory: {@value #UPLOADS} clients each sending one
+     * 10 MiB attachment at once to a gateway started with the launcher's options and
+     * {@code MAX_REQUEST_SIZE=16777216}, delivering into the sink; its RSS is sampled every 10 ms
+     * until the accepted messages have reached the sink.
+     */
+    private void batchAndAttachmentPhases() throws Exception {
+        batchPhase();
+        uploadPhase();
+    }
+
+    private void batchPhase() throws Exception {
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.put("DELIVERY_WORKERS", "0");
+        phase(String.format(Locale.ROOT, "batch: %d-message batches against single sends, c=%d, %d rounds of %d s each",
+                            BATCH, BATCH_CONCURRENCY, ROUNDS, ROUND.toSeconds()));
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-batch.log"))) {
+            List<String> keys = BenchKeys.create(db.target(), "batch-", BATCH_CONCURRENCY, UNLIMITED);
+            StringBuilder batch = new StringBuilder("{\"messages\":[");
+            for (int i = 0; i < BATCH; i++) {
+                batch.append(i == 0 ? "" : ",").append(MESSAGE);
+            }
+            String batchBody = batch.append("]}").toString();
+            byte[][] batches = keys.stream().map(k -> HttpLoad.post("/api/v1/send/batch", k, batchBody))
+                    .toArray(byte[][]::new);
+            IntFunction<byte[]> batched = i -> batches[Math.floorMod(i, batches.length)];
+            IntFunction<byte[]> singles = requests(keys);
+            HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
+            load.closedLoop(BATCH_CONCURRENCY, ROUND, singles);
+            load.closedLoop(BATCH_CONCURRENCY, ROUND, batched);
+            List<HttpLoad.Result> single = new ArrayList<>();
+            List<HttpLoad.Result> batchRuns = new ArrayList<>();
+            for (int round = 1; round <= ROUNDS; round++) {
+                single.add(load.closedLoop(BATCH_CONCURRENCY, ROUND, singles));
+                batchRuns.add(load.closedLoop(BATCH_CONCURRENCY, ROUND, batched));
+                System.out.printf(Locale.ROOT, "    round %d: single %s messages; batches %s messages%n", round,
+                                  Report.rate(single.getLast().rate(202)), Report.rate(batchRuns.getLast().rate(202) * BATCH));
+            }
+            HttpLoad.Result singleMedian = median(single, r -> r.rate(202));
+            HttpLoad.Result batchMedian = median(batchRuns, r -> r.rate(202));
+            double ratio = batchMedian.rate(202) * BATCH / singleMedian.rate(202);
+            report.row(String.format(Locale.ROOT, "messages/s in %d-message batches, c=%d", BATCH, BATCH_CONCURRENCY),
+                       Report.rate(batchMedian.rate(202) * BATCH) + " (" + Report.rate(batchMedian.rate(202))
+                       + " batches, p50 " + Report.millis(batchMedian.percentile(50)) + ", p99 "
+                       + Report.millis(batchMedian.percentile(99)) + "; " + batchMedian.statusSummary() + ")",
+                       "single sends, c=" + BATCH_CONCURRENCY + ", same gateway: " + Report.rate(singleMedian.rate(202))
+                       + " (p50 " + Report.millis(singleMedian.percentile(50)) + ")",
+                       Report.ratio(ratio) + "×", "≥ 5×",
+                       Report.yes(ratio >= 5 && batchMedian.count(202) == batchMedian.total()));
+        }
+    }
+
+    private void uploadPhase() throws Exception {
+        db.sql("TRUNCATE messages, daily_usage CASCADE");
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.put("MAX_REQUEST_SIZE", String.valueOf(UPLOAD_MAX_REQUEST_SIZE));
+        phase(String.format(Locale.ROOT, "memory: %d clients each send one 10 MiB attachment at once "
+                                         + "(MAX_REQUEST_SIZE=%d, delivery on)", UPLOADS, UPLOAD_MAX_REQUEST_SIZE));
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-uploads.log"))) {
+            String key = BenchKeys.create(db.target(), "upload-", 1, UNLIMITED).getFirst();
+            try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", gateway.port())) {
+                // the key's one bcrypt check, before the clock starts
+                client.exchange(HttpLoad.send(key, MESSAGE));
+            }
+            byte[] request = HttpLoad.post("/api/v1/send", key, uploadBody());
+            AtomicLong peak = new AtomicLong(gateway.residentBytes());
+            AtomicBoolean sampling = new AtomicBoolean(true);
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (sampling.get()) {
+                    try {
+                        peak.accumulateAndGet(gateway.residentBytes(), Math::max);
+                        Thread.sleep(10);
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            long started = System.nanoTime();
+            Map<String, Long> outcomes = uploads(gateway.port(), request);
+            double uploadSeconds = (System.nanoTime() - started) / 1e9;
+            long accepted = outcomes.getOrDefault("202", 0L);
+            while (db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") < accepted + 1
+                   && System.nanoTime() - started < Duration.ofMinutes(3).toNanos()) {
+                Thread.sleep(100);
+            }
+            double deliveredSeconds = (System.nanoTime() - started) / 1e9;
+            long delivered = db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") - 1;
+            sampling.set(false);
+            sampler.join();
+            boolean onlyAcceptedOrBusy = outcomes.keySet().stream().allMatch(s -> s.equals("202") || s.equals("503"));
+            System.out.printf(Locale.ROOT, "    %s in %.1f s; %d delivered %.1f s after the start; peak RSS %d MB%n",
+                              outcomes, uploadSeconds, delivered, deliveredSeconds, peak.get() >> 20);
+            report.row(String.format(Locale.ROOT, "%d clients × one 10 MiB attachment at once, MAX_REQUEST_SIZE=%d",
+                                     UPLOADS, UPLOAD_MAX_REQUEST_SIZE),
+                       outcomes + String.format(Locale.ROOT, " in %.1f s; peak RSS %d MB through the uploads and the "
+                                                             + "delivery of the %d accepted (%.1f s)",
+                                                uploadSeconds, peak.get() >> 20, delivered, deliveredSeconds),
+                       "", "", "only 202/503; RSS ≤ 512 MB",
+                       Report.yes(onlyAcceptedOrBusy && accepted > 0 && delivered == accepted
+                                  && peak.get() <= UPLOAD_RSS_LIMIT));
+        }
+    }
+
+    /** {@value #UPLOADS} clients send the request at once; how many got each status (or which error). */
+    private static Map<String, Long> uploads(int port, byte[] request) throws InterruptedException {
+        Map<String, Long> outcomes = new ConcurrentHashMap<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < UPLOADS; i++) {
+            clients.add(Thread.ofPlatform().start(() -> {
+                String outcome;
+                try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", port, Duration.ofSeconds(60))) {
+                    start.await();
+                    outcome = String.valueOf(client.exchange(request).status());
+                } catch (IOException | InterruptedException e) {
+                    outcome = "error: " + e.getMessage();
+                }
+                outcomes.merge(outcome, 1L, Long::sum);
+            }));
+        }
+        start.countDown();
+        for (Thread client : clients) {
+            client.join();
+        }
+        return new TreeMap<>(outcomes);
+    }
+
+    /** A send with one attachment of {@value #UPLOAD_BYTES} random bytes (about 14 MB of base64). */
+    private static String uploadBody() {
+        byte[] content = new byte[UPLOAD_BYTES];
+        new Random(13).nextBytes(content);
+        return "{\"to\":\"user@example.com\",\"subject\":\"Upload\",\"text_body\":\"See the attachment.\","
+               + "\"attachments\":[{\"filename\":\"data.bin\",\"content\":\""
+               + Base64.getEncoder().encodeToString(content) + "\"}]}";
+    }
+
     private void peakRow(String measure, HttpLoad.Result gateway, Pgbench.Run c64, Pgbench.Run c8) {
         double ratio = gateway.rate(202) / Math.max(c64.tps(), c8.tps());
         report.row(measure,
@@ -278,7 +436,7 @@ public final class Bench {
     /** Start-to-ready again, delivery into the sink (cold, then sustained), a lone message, and the RSS. */
     private void deliveryPhases(double readyFresh, long rssAccept) throws Exception {
         phase("delivery: a fresh start with the default settings");
-        db.sql("TRUNCATE messages, daily_usage");
+        db.sql("TRUNCATE messages, daily_usage CASCADE");
         List<String> drainKey = BenchKeys.create(db.target(), "drain-", 1, UNLIMITED);
         try (GatewayProcess gateway = GatewayProcess.start(settings(db, sink, freePort()),
                                                            scratch.resolve("gateway-delivery.log"))) {

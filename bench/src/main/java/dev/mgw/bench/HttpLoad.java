@@ -405,8 +405,13 @@ final class HttpLoad {
 
     /** A POST of a JSON body to /api/v1/send with this key. */
     static byte[] send(String key, String json) {
+        return post("/api/v1/send", key, json);
+    }
+
+    /** A POST of a JSON body to this path with this key. */
+    static byte[] post(String path, String key, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        String head = "POST /api/v1/send HTTP/1.1\r\nHost: gateway\r\nX-API-Key: " + key
+        String head = "POST " + path + " HTTP/1.1\r\nHost: gateway\r\nX-API-Key: " + key
                       + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(headBytes, headBytes.length + body.length);
@@ -424,9 +429,14 @@ final class HttpLoad {
         private final InputStream in;
 
         Client(String host, int port) throws IOException {
+            this(host, port, TIMEOUT);
+        }
+
+        /** A client that waits up to {@code timeout} for each read. */
+        Client(String host, int port, Duration timeout) throws IOException {
             socket = new Socket(host, port);
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) TIMEOUT.toMillis());
+            socket.setSoTimeout((int) timeout.toMillis());
             out = socket.getOutputStream();
             in = socket.getInputStream();
         }

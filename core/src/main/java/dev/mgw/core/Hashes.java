@@ -21,9 +21,13 @@ public final class Hashes {
     }
 
     public static String sha256Hex(String text) {
+        return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A fresh SHA-256 digest, for input that arrives in pieces. */
+    public static MessageDigest sha256() {
         try {
-            MessageDigest digest = (MessageDigest) SHA_256.clone();
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+            return (MessageDigest) SHA_256.clone();
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException("SHA-256 digests are cloneable", e);
         }

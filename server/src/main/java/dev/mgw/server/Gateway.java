@@ -10,6 +10,8 @@ import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Migrations;
 import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
+import dev.mgw.core.messages.Attachments;
+import dev.mgw.core.messages.BatchOutbox;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
@@ -20,6 +22,7 @@ import dev.mgw.core.webhooks.WebhookEndpoints;
 import dev.mgw.core.webhooks.WebhookOutbox;
 import dev.mgw.server.api.Admission;
 import dev.mgw.server.api.ApiService;
+import dev.mgw.server.api.BodyBudget;
 import dev.mgw.server.api.SendRequestParser;
 import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
@@ -48,9 +51,10 @@ public final class Gateway implements AutoCloseable {
     private final WebhookWorkers webhooks;
     private final WebhooksService webhooksApi;
     private final GatewayMetrics metrics;
+    private final BodyBudget bodyBudget;
     private volatile boolean stopping;
 
-    private Gateway(GatewayConfig config, Clock clock, Database database) {
+    private Gateway(GatewayConfig config, Clock clock, Database database, BodyBudget bodyBudget) {
         this.config = config;
         this.clock = clock;
         this.database = database;
@@ -75,8 +79,10 @@ public final class Gateway implements AutoCloseable {
                 metrics.webhook("failed");
             }
         });
+        this.bodyBudget = bodyBudget;
         DeliveryQueue queue = new DeliveryQueue(database);
-        this.delivery = new Delivery(config, queue, clock, new Delivery.Listener() {
+        Attachments attachments = new Attachments(database);
+        this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
             @Override
             public void sent(OutboundMessage message, Duration acceptToSent) {
                 metrics.send("sent");
@@ -104,8 +110,10 @@ public final class Gateway implements AutoCloseable {
         this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
-                                                        config.allowDomains(), clock),
-                                  new Outbox(database, quota, clock),
+                                                        config.allowDomains(), config.attachments(),
+                                                        config.batchMaxMessages(), clock),
+                                  new Outbox(database, quota, attachments, clock),
+                                  new BatchOutbox(database, quota, attachments, clock),
                                   new Messages(database),
                                   quota,
                                   new ApiService.SendListener() {
@@ -122,6 +130,7 @@ public final class Gateway implements AutoCloseable {
                                       }
                                   },
                                   config.maxRequestSize(),
+                                  bodyBudget,
                                   clock);
         this.webhooksApi = new WebhooksService(admission, authenticator,
                                                new WebhookEndpoints(database, new EndpointRules(config.webhooks()),
@@ -129,15 +138,23 @@ public final class Gateway implements AutoCloseable {
                                                webhookOutbox, config.maxRequestSize(), clock);
     }
 
-    /** Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on. */
+    /**
+     * Builds the gateway, applying the schema first when {@code DATABASE_MIGRATE} is on; request
+     * bodies get a share of this JVM's heap ({@link BodyBudget#ofHeap()}).
+     */
     public static Gateway create(GatewayConfig config, Clock clock) {
+        return create(config, clock, BodyBudget.ofHeap());
+    }
+
+    /** As {@link #create(GatewayConfig, Clock)}, with the memory for request bodies given (tests make it small). */
+    static Gateway create(GatewayConfig config, Clock clock, BodyBudget bodyBudget) {
         if (config.database().migrate()) {
             long started = System.nanoTime();
             boolean migrated = new Migrations(config.database().target()).migrateIfNeeded();
             LOG.log(System.Logger.Level.INFO, "schema is current (" + (migrated ? "checked and migrated" : "checked")
                                               + " in " + (System.nanoTime() - started) / 1_000_000 + " ms)");
         }
-        return new Gateway(config, clock, Database.open(config.database()));
+        return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
     /** Starts the delivery and webhook workers. */
@@ -181,6 +198,10 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    public BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     /** Whether every changeset is applied: part of readiness. */

@@ -17,6 +17,7 @@ import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.keys.NewKey;
 import dev.mgw.core.testing.TcpProxy;
 import dev.mgw.core.testing.TestDatabase;
+import dev.mgw.server.api.BodyBudget;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -51,6 +52,15 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(TestDatabase db, Map<String, String> settings, Clock clock) {
+        return start(db, settings, clock, BodyBudget.ofHeap());
+    }
+
+    /** A gateway whose request bodies may take {@code bodyBudget}, instead of a share of this JVM's heap. */
+    public static TestGateway start(Class<?> testClass, Map<String, String> settings, BodyBudget bodyBudget) {
+        return start(TestDatabase.empty(testClass), settings, Clock.systemUTC(), bodyBudget);
+    }
+
+    private static TestGateway start(TestDatabase db, Map<String, String> settings, Clock clock, BodyBudget bodyBudget) {
         TcpProxy proxy = db.proxy();
         Map<String, String> env = new HashMap<>();
         env.put("MGW_CONFIG", "");
@@ -59,7 +69,7 @@ public final class TestGateway implements AutoCloseable {
         env.put("WEBHOOK_WORKERS", "0");
         env.putAll(settings);
         GatewayConfig config = ConfigLoader.fromValues(env);
-        Gateway gateway = Gateway.create(config, clock);
+        Gateway gateway = Gateway.create(config, clock, bodyBudget);
         gateway.start();
         return new TestGateway(db, proxy, gateway);
     }

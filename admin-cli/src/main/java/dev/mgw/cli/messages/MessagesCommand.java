@@ -7,7 +7,9 @@ import dev.mgw.cli.Output;
 import dev.mgw.core.MgwException;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
+import dev.mgw.core.messages.StoredAttachment;
 
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import picocli.CommandLine.Command;
 
@@ -50,7 +52,16 @@ public final class MessagesCommand {
         optional(json, "transport", m.transport());
         optional(json, "smtp_message_id", m.smtpMessageId());
         optional(json, "request_id", m.requestId());
-        return json;
+        JsonArrayBuilder attachments = JSON.createArrayBuilder();
+        for (StoredAttachment attachment : m.attachments()) {
+            JsonObjectBuilder entry = JSON.createObjectBuilder()
+                    .add("filename", attachment.filename())
+                    .add("content_type", attachment.contentType())
+                    .add("size", attachment.size());
+            optional(entry, "content_id", attachment.contentId());
+            attachments.add(entry);
+        }
+        return json.add("attachments", attachments);
     }
 
     private static void optional(JsonObjectBuilder json, String name, Optional<String> value) {

@@ -1,6 +1,7 @@
 package dev.mgw.cli.messages;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.mgw.cli.MgwCommand;
@@ -8,12 +9,13 @@ import dev.mgw.cli.Output;
 import dev.mgw.core.MgwException;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
+import dev.mgw.core.messages.StoredAttachment;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code mgw messages show ID}. */
-@Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message's envelope and history (not its bodies).")
+@Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message's envelope, attachments and history (not its bodies).")
 public final class ShowMessage extends MgwCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "The message id.")
     private String id;
@@ -48,6 +50,11 @@ public final class ShowMessage extends MgwCommand implements Callable<Integer> {
         line(out, "message-id", m.smtpMessageId().orElse("-"));
         line(out, "last error", m.lastError().orElse("-"));
         line(out, "request id", m.requestId().orElse("-"));
+        line(out, "attachments", m.attachments().isEmpty() ? "-" : m.attachments().size());
+        for (StoredAttachment attachment : m.attachments()) {
+            out.printf(Locale.ROOT, "  %s  %s  %,d bytes%s%n", attachment.filename(), attachment.contentType(), attachment.size(),
+                       attachment.contentId().map(id -> "  inline, cid:" + id).orElse(""));
+        }
         out.flush();
         return 0;
     }

@@ -12,9 +12,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 import io.helidon.dbclient.DbRow;
 
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 
@@ -100,13 +102,27 @@ public final class Rows {
 
     /** A {@code jsonb} column as an object; {@code null} stays {@code null}. */
     public static JsonObject json(DbRow row, String column) {
+        return json(row, column, JsonReader::readObject);
+    }
+
+    /** A {@code json} or {@code jsonb} column holding an array; {@code null} stays {@code null}. */
+    public static JsonArray jsonArray(DbRow row, String column) {
+        return json(row, column, JsonReader::readArray);
+    }
+
+    private static <T> T json(DbRow row, String column, Function<JsonReader, T> read) {
         Object value = raw(row, column);
         if (value == null) {
             return null;
         }
         try (JsonReader reader = JSON.createReader(new StringReader(value.toString()))) {
-            return reader.readObject();
+            return read.apply(reader);
         }
+    }
+
+    /** A {@code bytea} column; {@code null} stays {@code null}. */
+    public static byte[] bytes(DbRow row, String column) {
+        return (byte[]) raw(row, column);
     }
 
     /** An instant as a statement parameter (the JDBC driver takes {@code OffsetDateTime}, not {@code Instant}). */

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** A stored message as its sender (and an operator) may see it: status and envelope, no bodies. */
+/** A stored message as its sender (and an operator) may see it: status, envelope and attachments, no bodies. */
 public record MessageView(UUID id,
                           UUID keyId,
                           String status,
@@ -24,5 +24,6 @@ public record MessageView(UUID id,
                           Optional<String> lastError,
                           Optional<String> transport,
                           Optional<String> smtpMessageId,
-                          Optional<String> requestId) {
+                          Optional<String> requestId,
+                          List<StoredAttachment> attachments) {
 }

@@ -7,10 +7,11 @@ import java.util.Optional;
 
 /**
  * A validated message, ready to be stored: addresses parsed, recipients distinct across
- * to/cc/bcc, headers from the allow-list, tags as given.
+ * to/cc/bcc, headers from the allow-list, tags as given, attachments decoded.
  *
- * @param headers custom headers by name, in the order given
- * @param sendAt  the earliest delivery time, if the client asked for one
+ * @param headers     custom headers by name, in the order given
+ * @param sendAt      the earliest delivery time, if the client asked for one
+ * @param attachments in the order given (inline ones among them)
  */
 public record NewMessage(EmailAddress.Mailbox from,
                          Optional<EmailAddress.Mailbox> replyTo,
@@ -22,7 +23,8 @@ public record NewMessage(EmailAddress.Mailbox from,
                          Optional<String> htmlBody,
                          Map<String, String> headers,
                          Map<String, String> tags,
-                         Optional<Instant> sendAt) {
+                         Optional<Instant> sendAt,
+                         List<NewAttachment> attachments) {
 
     public NewMessage {
         to = List.copyOf(to);
@@ -30,6 +32,7 @@ public record NewMessage(EmailAddress.Mailbox from,
         bcc = List.copyOf(bcc);
         headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
         tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+        attachments = List.copyOf(attachments);
     }
 
     /** Every recipient, each once: what the quota charges. */

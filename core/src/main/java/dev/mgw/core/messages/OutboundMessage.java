@@ -7,8 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * A message claimed for delivery: everything needed to render and send it, and the attempt
- * number this claim gave it (which fences the outcome: only this attempt may record it).
+ * A message claimed for delivery: everything needed to render and send it but its attachments
+ * ({@link Attachments} reads those when {@code attachmentCount} says there are any), and the
+ * attempt number this claim gave it (which fences the outcome: only this attempt may record it).
  */
 public record OutboundMessage(UUID id,
                               UUID keyId,
@@ -24,7 +25,8 @@ public record OutboundMessage(UUID id,
                               Map<String, String> headers,
                               Instant createdAt,
                               Optional<String> requestId,
-                              Optional<String> lastError) {
+                              Optional<String> lastError,
+                              int attachmentCount) {
 
     /** Every envelope recipient: to, cc and bcc (bcc only ever on the envelope). */
     public List<String> envelopeRecipients() {

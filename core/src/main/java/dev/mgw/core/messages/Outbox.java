@@ -25,23 +25,24 @@ import static dev.mgw.core.JsonP.JSON;
 
 /**
  * The durable accept: the message is stored exactly when the quota's conditional upsert charged
- * it, in one transaction. Without an Idempotency-Key (the common case) that is one statement in
- * its own transaction: the charge, and the insert reading the charge's row (two CTEs), so that
- * nothing is stored when nothing was charged, and the key's usage row is locked only while that
- * statement runs and commits, never across a round trip to the gateway (one hot key would wait
- * for it). With a key, the insert comes first, so that a key already used can be looked at, and
- * the charge last before COMMIT; nothing charged rolls back. A result other than
- * {@link Acceptance.Accepted} stored and charged nothing.
+ * it, in one transaction. Without an Idempotency-Key or attachments (the common case) that is
+ * one statement in its own transaction: the charge, and the insert reading the charge's row (two
+ * CTEs), so that nothing is stored when nothing was charged, and the key's usage row is locked
+ * only while that statement runs and commits, never across a round trip to the gateway (one hot
+ * key would wait for it). With a key or attachments, the insert comes first, so that a key
+ * already used can be looked at, then the attachments ({@link Attachments}), and the charge last
+ * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
+ * stored and charged nothing.
  */
 public final class Outbox {
     private static final String MESSAGE_COLUMNS = """
             INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients,
                                   bcc_recipients, subject, text_body, html_body, headers, tags, send_at,
-                                  next_attempt_at, request_id, idempotency_key, request_hash)
+                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count)
             """;
     /** Positional parameters, in column order (send_at twice): this runs on every send. */
     private static final String MESSAGE_VALUES =
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?";
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?";
     private static final String INSERT_MESSAGE = MESSAGE_COLUMNS + "VALUES (" + MESSAGE_VALUES + """
             )
             ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -77,11 +78,13 @@ public final class Outbox {
 
     private final Database database;
     private final Quota quota;
+    private final Attachments attachments;
     private final Clock clock;
 
-    public Outbox(Database database, Quota quota, Clock clock) {
+    public Outbox(Database database, Quota quota, Attachments attachments, Clock clock) {
         this.database = database;
         this.quota = quota;
+        this.attachments = attachments;
         this.clock = clock;
     }
 
@@ -92,7 +95,7 @@ public final class Outbox {
     private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
-        if (submission.idempotency().isEmpty()) {
+        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
             return chargeAndInsert(id, submission, day);
         }
         DbTransaction tx = database.client().transaction();
@@ -116,8 +119,12 @@ public final class Outbox {
         }
     }
 
-    /** Charges the message just inserted in {@code tx}, last before COMMIT; nothing charged rolls back. */
+    /**
+     * Stores the attachments of the message just inserted in {@code tx} and charges it, last
+     * before COMMIT; nothing charged rolls back.
+     */
     private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day) {
+        attachments.store(tx, Map.of(id, submission.message().attachments()));
         int recipients = submission.message().recipientCount();
         Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day, recipients, id);
         if (charge.isEmpty()) {
@@ -128,7 +135,7 @@ public final class Outbox {
         return new Acceptance.Accepted(id, charge.get());
     }
 
-    /** The common case, without an Idempotency-Key: one statement, committed on its own. */
+    /** The common case, without an Idempotency-Key or attachments: one statement, committed on its own. */
     private Acceptance chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
         Optional<DbRow> row = insertParameters(Quota.chargeParameters(
@@ -179,7 +186,8 @@ public final class Outbox {
                 .addParam(sendAt)
                 .addParam(submission.requestId())
                 .addParam(submission.idempotency().map(Submission.Idempotency::key).orElse(null))
-                .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null));
+                .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null))
+                .addParam(message.attachments().size());
     }
 
     /**
@@ -222,7 +230,7 @@ public final class Outbox {
         return array;
     }
 
-    private static String json(Map<String, String> map) {
+    static String json(Map<String, String> map) {
         if (map.isEmpty()) {
             return "{}";
         }
@@ -235,7 +243,7 @@ public final class Outbox {
         return out.toString();
     }
 
-    private static void rollbackQuietly(DbTransaction tx) {
+    static void rollbackQuietly(DbTransaction tx) {
         try {
             tx.rollback();
         } catch (RuntimeException ignored) {

@@ -122,9 +122,9 @@ public final class TestDatabase implements AutoCloseable {
         T read(ResultSet rs) throws SQLException;
     }
 
-    /** Empties every gateway table (keys, usage, messages, webhooks), keeping the schema. */
+    /** Empties every gateway table (keys, usage, messages, webhooks and what refers to them), keeping the schema. */
     public void truncate() {
-        sql("TRUNCATE webhook_deliveries, webhook_endpoints, messages, daily_usage, api_keys");
+        sql("TRUNCATE webhook_deliveries, webhook_endpoints, messages, daily_usage, api_keys CASCADE");
     }
 
     @Override

@@ -7,11 +7,15 @@ import java.util.Optional;
 import java.util.UUID;
 
 import dev.mgw.core.messages.Acceptance;
+import dev.mgw.core.messages.BatchAcceptance;
+import dev.mgw.core.messages.BatchOutbox;
+import dev.mgw.core.messages.BatchSubmission;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.NewMessage;
 import dev.mgw.core.messages.Outbox;
+import dev.mgw.core.messages.StoredAttachment;
 import dev.mgw.core.messages.Submission;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
@@ -28,13 +32,16 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * {@code /api/v1}: send a message, read one of the key's messages, read the key's usage.
+ * {@code /api/v1}: send a message or a batch of them, read one of the key's messages, read the
+ * key's usage. Send bodies are read within the {@link BodyBudget}, and their room is held until
+ * the handler ends, when their attachments are in the database.
  */
 public final class ApiService implements HttpService {
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
@@ -43,10 +50,12 @@ public final class ApiService implements HttpService {
     private final Authenticator authenticator;
     private final SendRequestParser parser;
     private final Outbox outbox;
+    private final BatchOutbox batchOutbox;
     private final Messages messages;
     private final Quota quota;
     private final SendListener listener;
     private final long maxRequestSize;
+    private final BodyBudget budget;
     private final Clock clock;
 
     /** Told about every send's outcome: delivery wakes on it, metrics count it. */
@@ -60,39 +69,48 @@ public final class ApiService implements HttpService {
 
     /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
     public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
-                      Messages messages, Quota quota, SendListener listener, long maxRequestSize, Clock clock) {
+                      BatchOutbox batchOutbox, Messages messages, Quota quota, SendListener listener,
+                      long maxRequestSize, BodyBudget budget, Clock clock) {
         this.admission = admission;
         this.authenticator = authenticator;
         this.parser = parser;
         this.outbox = outbox;
+        this.batchOutbox = batchOutbox;
         this.messages = messages;
         this.quota = quota;
         this.listener = listener;
         this.maxRequestSize = maxRequestSize;
+        this.budget = budget;
         this.clock = clock;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.post("/send", RequestInfo.route("/api/v1/send", this::send))
+                .post("/send/batch", RequestInfo.route("/api/v1/send/batch", this::sendBatch))
                 .get("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::message))
                 .get("/usage", RequestInfo.route("/api/v1/usage", this::usage))
                 .any("/send", Problems.methodNotAllowed("/api/v1/send", "POST"))
+                .any("/send/batch", Problems.methodNotAllowed("/api/v1/send/batch", "POST"))
                 .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET"))
                 .any("/usage", Problems.methodNotAllowed("/api/v1/usage", "GET"));
     }
 
     private void send(ServerRequest req, ServerResponse res) {
         Caller caller = authenticate(req);
-        JsonObject body = RequestBody.readJsonObject(req, maxRequestSize);
-        Optional<String> idempotencyKey = idempotencyKey(req);
-        NewMessage message = parser.parse(body);
-        checkAllowedRecipients(caller, message);
-        String requestId = RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
-        Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId,
-                                               idempotencyKey.map(k -> new Submission.Idempotency(
-                                                       k, SendRequestParser.canonicalHash(body))));
-        Acceptance acceptance = outbox.accept(submission);
+        try (BodyBudget.Reservation reservation = budget.reserve()) {
+            JsonObject body = SendBody.read(req, maxRequestSize, reservation);
+            Optional<String> idempotencyKey = idempotencyKey(req);
+            NewMessage message = parser.parse(body);
+            checkAllowedRecipients(caller, message, "");
+            Submission submission = new Submission(caller.keyId(), caller.keyHash(), message, requestId(req),
+                                                   idempotencyKey.map(k -> new Submission.Idempotency(
+                                                           k, SendRequestParser.canonicalHash(body))));
+            respond(caller, message, outbox.accept(submission), res);
+        }
+    }
+
+    private void respond(Caller caller, NewMessage message, Acceptance acceptance, ServerResponse res) {
         switch (acceptance) {
             case Acceptance.Accepted accepted -> {
                 LogContext.put("message_id", accepted.id());
@@ -111,10 +129,72 @@ public final class ApiService implements HttpService {
                     "a request with this Idempotency-Key is being processed; retry it to get its response");
             case Acceptance.OverQuota over -> {
                 listener.overQuota();
-                throw overQuota(over);
+                throw overQuota(over.standing(), over.requested(), "message");
             }
             case Acceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
+    }
+
+    /** All or nothing: every item valid, one charge for all their recipients, one transaction. */
+    private void sendBatch(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        try (BodyBudget.Reservation reservation = budget.reserve()) {
+            JsonObject body = SendBody.read(req, maxRequestSize, reservation);
+            Optional<String> idempotencyKey = idempotencyKey(req);
+            List<NewMessage> batch = parser.parseBatch(body);
+            for (int i = 0; i < batch.size(); i++) {
+                checkAllowedRecipients(caller, batch.get(i), "messages[" + i + "]: ");
+            }
+            BatchSubmission submission = new BatchSubmission(caller.keyId(), caller.keyHash(), batch, requestId(req),
+                                                             idempotencyKey.map(k -> new Submission.Idempotency(
+                                                                     k, SendRequestParser.canonicalBatchHash(body))));
+            respondBatch(caller, batch, batchOutbox.accept(submission), res);
+        }
+    }
+
+    private void respondBatch(Caller caller, List<NewMessage> batch, BatchAcceptance acceptance, ServerResponse res) {
+        switch (acceptance) {
+            case BatchAcceptance.Accepted accepted -> {
+                LogContext.put("messages", batch.size());
+                LogContext.put("recipients", batch.stream().mapToInt(NewMessage::recipientCount).sum());
+                for (int i = 0; i < batch.size(); i++) {
+                    int recipients = batch.get(i).recipientCount();
+                    accepted.items().get(i).id().ifPresent(id -> listener.accepted(id, recipients));
+                }
+                rateLimitHeaders(res, accepted.charge());
+                batchAccepted(res, accepted.items(), accepted.charge().remaining());
+            }
+            case BatchAcceptance.Replayed replayed -> {
+                res.header("Idempotent-Replayed", "true");
+                batchAccepted(res, replayed.items(), replayed.remaining().orElse(0));
+            }
+            case BatchAcceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
+            case BatchAcceptance.OverQuota over -> {
+                listener.overQuota();
+                throw overQuota(over.standing(), over.requested(), "batch");
+            }
+            case BatchAcceptance.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** The batch's 202: each item's result in request order, and the quota left. */
+    private static void batchAccepted(ServerResponse res, List<BatchAcceptance.Item> items, int remaining) {
+        JsonArrayBuilder data = JSON.createArrayBuilder();
+        for (BatchAcceptance.Item item : items) {
+            JsonObjectBuilder result = JSON.createObjectBuilder();
+            item.id().ifPresentOrElse(id -> result.add("id", id.toString()).add("status", "queued"),
+                                      () -> result.addNull("id").add("status", "suppressed"));
+            if (!item.suppressed().isEmpty()) {
+                result.add("suppressed", JSON.createArrayBuilder(item.suppressed()));
+            }
+            data.add(result);
+        }
+        JsonBody.send(res, Status.ACCEPTED_202, JSON.createObjectBuilder().add("data", data).add("remaining", remaining)
+                .build());
+    }
+
+    private static String requestId(ServerRequest req) {
+        return RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
     }
 
     /** The 202 body, written directly: it has no free text, and this is the hottest response there is. */
@@ -127,12 +207,12 @@ public final class ApiService implements HttpService {
                        + "\"remaining\":" + remaining + "}").getBytes(StandardCharsets.US_ASCII));
     }
 
-    private Problem overQuota(Acceptance.OverQuota over) {
-        Charge standing = over.standing();
+    /** The 429 for a message or batch of {@code requested} recipients that the standing cannot take. */
+    private Problem overQuota(Charge standing, int requested, String what) {
         String detail = standing.remaining() == 0
                 ? "the daily limit of " + standing.limit() + " recipients is reached; it resets at "
                   + Charge.resetTime(clock)
-                : "this message has " + over.requested() + " recipients but only " + standing.remaining()
+                : "this " + what + " has " + requested + " recipients but only " + standing.remaining()
                   + " remain today; the limit resets at " + Charge.resetTime(clock);
         Problem problem = Problem.tooManyRequests("quota-exceeded", "Daily quota exceeded", detail)
                 .header("Retry-After", Math.max(1, Charge.resetTime(clock).getEpochSecond() - clock.instant().getEpochSecond()));
@@ -186,14 +266,15 @@ public final class ApiService implements HttpService {
         return caller;
     }
 
-    private static void checkAllowedRecipients(Caller caller, NewMessage message) {
+    /** 403 for a recipient outside the key's allowed recipients; {@code where} names the batch item. */
+    private static void checkAllowedRecipients(Caller caller, NewMessage message, String where) {
         if (caller.key().allowedRecipients().isEmpty()) {
             return;
         }
         for (List<EmailAddress> list : List.of(message.to(), message.cc(), message.bcc())) {
             for (EmailAddress address : list) {
                 if (!caller.key().allowsRecipient(address)) {
-                    throw Problem.forbidden("this key may not send to " + address.address());
+                    throw Problem.forbidden(where + "this key may not send to " + address.address());
                 }
             }
         }
@@ -232,7 +313,22 @@ public final class ApiService implements HttpService {
         optional(json, "sent_at", m.sentAt().map(Object::toString));
         json.add("attempts", m.attempts());
         optional(json, "last_error", m.lastError());
+        json.add("attachments", attachmentsJson(m.attachments()));
         return json.build();
+    }
+
+    /** A message's attachments as its sender sees them: never the bytes. */
+    private static JsonArrayBuilder attachmentsJson(List<StoredAttachment> attachments) {
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        for (StoredAttachment attachment : attachments) {
+            JsonObjectBuilder json = JSON.createObjectBuilder()
+                    .add("filename", attachment.filename())
+                    .add("content_type", attachment.contentType())
+                    .add("size", attachment.size());
+            attachment.contentId().ifPresent(id -> json.add("content_id", id));
+            array.add(json);
+        }
+        return array;
     }
 
     private static void optional(JsonObjectBuilder json, String name, Optional<String> value) {

@@ -65,7 +65,7 @@ public final class Problem extends RuntimeException {
 
     public static Problem payloadTooLarge(long maxBytes) {
         return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload-too-large", "Payload too large",
-                           "the request body is larger than " + maxBytes + " bytes", List.of());
+                           "the request body is larger than MAX_REQUEST_SIZE (" + maxBytes + " bytes)", List.of());
     }
 
     public static Problem unsupportedMediaType() {
@@ -94,8 +94,13 @@ public final class Problem extends RuntimeException {
 
     /** More requests than the database keeps up with: try again in a second. */
     public static Problem busy() {
-        return new Problem(Status.SERVICE_UNAVAILABLE_503, "service-unavailable", "Service unavailable",
-                           "the gateway is busy; retry shortly", List.of()).header("Retry-After", "1");
+        return busy("the gateway is busy; retry shortly");
+    }
+
+    /** More work than the gateway takes on at once, as the detail says: try again in a second. */
+    public static Problem busy(String detail) {
+        return new Problem(Status.SERVICE_UNAVAILABLE_503, "service-unavailable", "Service unavailable", detail,
+                           List.of()).header("Retry-After", "1");
     }
 
     public static Problem internalError() {

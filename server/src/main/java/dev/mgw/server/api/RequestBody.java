@@ -1,6 +1,8 @@
 package dev.mgw.server.api;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -58,7 +60,7 @@ public final class RequestBody {
         return parse(utf8(bytes));
     }
 
-    private static void checkContentType(ServerRequest req) {
+    static void checkContentType(ServerRequest req) {
         Optional<String> raw = req.headers().first(HeaderNames.CONTENT_TYPE);
         if (raw.isPresent() && (raw.get().equalsIgnoreCase("application/json")
                                 || raw.get().equalsIgnoreCase("application/json; charset=utf-8"))) {
@@ -85,25 +87,67 @@ public final class RequestBody {
         int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
         byte[] bytes;
         try {
-            bytes = BodyDeadline.within(() -> req.content().inputStream().readNBytes(limit));
-        } catch (DataReader.InsufficientDataAvailableException e) {
-            throw Problem.badRequest("the request body ended before its declared end").closingConnection();
-        } catch (IllegalArgumentException | DataReader.IncorrectNewLineException e) {
-            // Helidon's chunked decoding: a chunk size that is not a hexadecimal number (a NumberFormatException)
-            throw Problem.badRequest("the chunked request body is malformed").closingConnection();
-        } catch (RequestException e) {
-            throw (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()
-                   ? Problem.payloadTooLarge(maxBytes)
-                   : Problem.badRequest("the chunked request body is malformed")).closingConnection();
+            bytes = BodyDeadline.within(() -> entity(req, maxBytes).readNBytes(limit));
         } catch (IOException e) {
-            // not thrown by Helidon's entity stream: a socket that fails comes as its ServerConnectionException,
-            // which closes the connection by itself
             throw new CloseConnectionException("the request body could not be read", e);
         }
         if (bytes.length > maxBytes) {
             throw Problem.payloadTooLarge(maxBytes);
         }
         return bytes;
+    }
+
+    /**
+     * The request's body as it arrives, its framing failures turned into what they mean for the
+     * request: every reader of a body goes through this, so that a broken body is a 400 that
+     * closes the connection, whoever parses it.
+     */
+    static InputStream entity(ServerRequest req, long maxBytes) {
+        return new Entity(req.content().inputStream(), maxBytes);
+    }
+
+    /** Helidon's entity stream, failing with a problem (not a 500) when the body's framing breaks. */
+    private static final class Entity extends FilterInputStream {
+        private final long maxBytes;
+
+        Entity(InputStream in, long maxBytes) {
+            super(in);
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (RuntimeException e) {
+                throw framing(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            try {
+                return super.read(bytes, offset, length);
+            } catch (RuntimeException e) {
+                throw framing(e);
+            }
+        }
+
+        private RuntimeException framing(RuntimeException e) {
+            return switch (e) {
+                case DataReader.InsufficientDataAvailableException ended ->
+                        Problem.badRequest("the request body ended before its declared end").closingConnection();
+                // Helidon's chunked decoding: a chunk size that is not a hexadecimal number (a NumberFormatException)
+                case IllegalArgumentException badChunk ->
+                        Problem.badRequest("the chunked request body is malformed").closingConnection();
+                case DataReader.IncorrectNewLineException badChunk ->
+                        Problem.badRequest("the chunked request body is malformed").closingConnection();
+                case RequestException request -> (request.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()
+                        ? Problem.payloadTooLarge(maxBytes)
+                        : Problem.badRequest("the chunked request body is malformed")).closingConnection();
+                default -> e;
+            };
+        }
     }
 
     /** Decoded strictly: JSON over HTTP is UTF-8, and a byte that is not is a malformed body, not a U+FFFD. */

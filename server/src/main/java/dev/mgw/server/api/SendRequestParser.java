@@ -1,11 +1,13 @@
 package dev.mgw.server.api;
 
+import java.net.URLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,12 +16,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 import dev.mgw.core.Hashes;
+import dev.mgw.core.config.GatewayConfig;
+import dev.mgw.core.messages.AttachmentBytes;
 import dev.mgw.core.messages.EmailAddress;
+import dev.mgw.core.messages.NewAttachment;
 import dev.mgw.core.messages.NewMessage;
 
 import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -28,9 +35,11 @@ import jakarta.json.JsonValue;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * Turns a {@code POST /api/v1/send} body into a {@link NewMessage}, checking every field rule of
- * SPEC §5.2 (every offending field gets its own entry in the 422), and computes the hash of the
- * canonical request that idempotency compares.
+ * Turns a {@code POST /api/v1/send} body into a {@link NewMessage}, and a
+ * {@code POST /api/v1/send/batch} body into a list of them, checking every field rule of SPEC
+ * §5.2 (every offending field gets its own entry in the 422; a batch item's fields are named
+ * after it, {@code messages[3].to}), and computes the hash of the canonical request that
+ * idempotency compares.
  */
 public final class SendRequestParser {
     static final int MAX_RECIPIENTS = 50;
@@ -40,8 +49,15 @@ public final class SendRequestParser {
     static final int MAX_TAG_KEY = 64;
     static final int MAX_TAG_VALUE = 256;
     static final Duration MAX_SCHEDULE = Duration.ofHours(72);
+    static final int MAX_ATTACHMENTS = 20;
+    static final int MAX_FILENAME = 255;
+    static final int MAX_CONTENT_TYPE = 255;
     private static final Set<String> FIELDS = Set.of("to", "cc", "bcc", "subject", "html_body", "html", "text_body",
-                                                     "text", "from", "reply_to", "headers", "tags", "send_at");
+                                                     "text", "from", "reply_to", "headers", "tags", "send_at",
+                                                     "attachments");
+    private static final Set<String> ATTACHMENT_FIELDS = Set.of("filename", "content", "content_type", "content_id");
+    private static final Set<String> BATCH_FIELDS = Set.of("messages");
+    private static final Pattern CONTENT_ID = Pattern.compile("[A-Za-z0-9._@-]{1,100}");
     /** Custom headers a client may set, by lower-case name, with their canonical spelling. */
     private static final Map<String, String> NAMED_HEADERS = Map.of(
             "reply-to", "Reply-To",
@@ -50,32 +66,70 @@ public final class SendRequestParser {
             "list-unsubscribe", "List-Unsubscribe",
             "list-unsubscribe-post", "List-Unsubscribe-Post");
 
+    /** A MIME type (RFC 2045 tokens) with optional parameters, values as tokens or quoted strings. */
+    private static final Pattern MIME_TYPE;
+
+    static {
+        String token = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+        String quoted = "\"(?:[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\x20-\\x7E])*\"";
+        MIME_TYPE = Pattern.compile(token + "/" + token + "(?:[ \t]*;[ \t]*" + token + "=(?:" + token + "|" + quoted + "))*");
+    }
+
     private final EmailAddress.Mailbox defaultFrom;
     private final Set<String> allowedFromDomains;
     private final Set<String> allowDomains;
+    private final GatewayConfig.Attachments attachmentRules;
+    private final int batchMaxMessages;
     private final Clock clock;
 
-    public SendRequestParser(String defaultFrom, List<String> allowedFromDomains, List<String> allowDomains, Clock clock) {
+    public SendRequestParser(String defaultFrom, List<String> allowedFromDomains, List<String> allowDomains,
+                             GatewayConfig.Attachments attachmentRules, int batchMaxMessages, Clock clock) {
         this.defaultFrom = EmailAddress.parseMailbox(defaultFrom, false);
         this.allowedFromDomains = Set.copyOf(allowedFromDomains);
         this.allowDomains = Set.copyOf(allowDomains);
+        this.attachmentRules = attachmentRules;
+        this.batchMaxMessages = batchMaxMessages;
         this.clock = clock;
     }
 
-
     public NewMessage parse(JsonObject body) {
         Errors errors = new Errors();
-        List<String> unknown = null;
-        for (String name : body.keySet()) {
-            if (!FIELDS.contains(name)) {
-                unknown = unknown == null ? new ArrayList<>() : unknown;
-                unknown.add(name);
+        NewMessage message = message(body, errors);
+        errors.throwIfAny();
+        return message;
+    }
+
+    /**
+     * The messages of a batch ({@code {"messages": [...]}}, 1 to {@code BATCH_MAX_MESSAGES}),
+     * each checked as {@link #parse} checks a message; all or nothing: any offending field of any
+     * item refuses the batch, and every one is listed.
+     */
+    public List<NewMessage> parseBatch(JsonObject body) {
+        Errors errors = new Errors();
+        unknownFields(body, BATCH_FIELDS, errors);
+        int given = body.get("messages") instanceof JsonArray array ? array.size() : -1;
+        if (given < 1 || given > batchMaxMessages) {
+            errors.add("messages", "is required: an array of 1 to " + batchMaxMessages + " messages (BATCH_MAX_MESSAGES)"
+                                   + (given >= 0 ? "; " + given + " given" : ""));
+            throw errors.problem();
+        }
+        JsonArray items = body.getJsonArray("messages");
+        List<NewMessage> messages = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            Errors itemErrors = errors.within("messages[" + i + "].");
+            if (items.get(i) instanceof JsonObject item) {
+                messages.add(message(item, itemErrors));
+            } else {
+                errors.add("messages[" + i + "]", "must be an object: a message as /api/v1/send takes it");
             }
         }
-        if (unknown != null) {
-            unknown.sort(null);
-            unknown.forEach(name -> errors.add(name, "unknown field"));
-        }
+        errors.throwIfAny();
+        return messages;
+    }
+
+    /** One message's fields, checked; only to be used when {@code errors} stayed empty. */
+    private NewMessage message(JsonObject body, Errors errors) {
+        unknownFields(body, FIELDS, errors);
 
         Set<String> seen = new LinkedHashSet<>();
         List<EmailAddress> to = recipients(body, "to", true, seen, errors);
@@ -100,8 +154,14 @@ public final class SendRequestParser {
         }
         Map<String, String> tags = tags(body, errors);
         Optional<Instant> sendAt = sendAt(body, errors);
-        errors.throwIfAny();
-        return new NewMessage(from, replyTo, to, cc, bcc, subject, text, html, headers, tags, sendAt);
+        List<NewAttachment> attachments = attachments(body, html.isPresent(), errors);
+        return new NewMessage(from, replyTo, to, cc, bcc, subject, text, html, headers, tags, sendAt, attachments);
+    }
+
+    /** Each field not among {@code known}, sorted, as "unknown field". */
+    private static void unknownFields(JsonObject object, Set<String> known, Errors errors) {
+        object.keySet().stream().filter(name -> !known.contains(name)).sorted()
+                .forEach(name -> errors.add(name, "unknown field"));
     }
 
     private List<EmailAddress> recipients(JsonObject body, String field, boolean required, Set<String> seen,
@@ -324,6 +384,148 @@ public final class SendRequestParser {
         return Optional.of(sendAt);
     }
 
+    /**
+     * The attachments (SPEC §5.2): at most {@value #MAX_ATTACHMENTS}, each with a file name, its
+     * content (decoded while the body was read, {@link Base64Content}), a MIME type (the client's,
+     * else the default for the file name), and for an inline one a content id unique in the
+     * message; inline ones need an HTML body to be shown in; their decoded total at most
+     * {@code MAX_ATTACHMENT_BYTES}.
+     */
+    private List<NewAttachment> attachments(JsonObject body, boolean hasHtml, Errors errors) {
+        if (!present(body, "attachments")) {
+            return List.of();
+        }
+        if (!(body.get("attachments") instanceof JsonArray array)) {
+            errors.add("attachments", "must be an array of {filename, content, content_type?, content_id?} objects");
+            return List.of();
+        }
+        if (array.size() > MAX_ATTACHMENTS) {
+            errors.add("attachments", "at most " + MAX_ATTACHMENTS + " attachments (" + array.size() + " given)");
+            return List.of();
+        }
+        List<NewAttachment> attachments = new ArrayList<>(array.size());
+        Set<String> contentIds = new HashSet<>();
+        long total = 0;
+        for (int i = 0; i < array.size(); i++) {
+            String field = "attachments[" + i + "]";
+            if (!(array.get(i) instanceof JsonObject item)) {
+                errors.add(field, "must be an object: {filename, content, content_type?, content_id?}");
+                continue;
+            }
+            Errors itemErrors = errors.within(field + ".");
+            int before = errors.count();
+            unknownFields(item, ATTACHMENT_FIELDS, itemErrors);
+            Optional<String> filename = filename(item, itemErrors);
+            Optional<AttachmentBytes> content = content(item, itemErrors);
+            String contentType = contentType(item, filename, itemErrors);
+            Optional<String> contentId = contentId(item, hasHtml, contentIds, itemErrors);
+            total += content.map(AttachmentBytes::size).orElse(0L);
+            if (errors.count() == before) {
+                attachments.add(new NewAttachment(filename.orElseThrow(), contentType, contentId, content.orElseThrow()));
+            }
+        }
+        if (total > attachmentRules.maxBytes()) {
+            errors.add("attachments", "the attachments take " + total + " bytes decoded; MAX_ATTACHMENT_BYTES allows "
+                                      + attachmentRules.maxBytes() + " per message");
+        }
+        return attachments;
+    }
+
+    /**
+     * 1 to {@value #MAX_FILENAME} characters, no path separator or control character, and not
+     * ending in a blocked extension (case-insensitive; the last of several dots, trailing dots and
+     * spaces ignored, as Windows ignores them).
+     */
+    private Optional<String> filename(JsonObject item, Errors errors) {
+        Optional<String> filename = string(item, "filename", errors);
+        if (filename.isEmpty()) {
+            if (!errors.has("filename")) {
+                errors.add("filename", "is required");
+            }
+            return Optional.empty();
+        }
+        String name = filename.get();
+        if (name.isEmpty() || name.codePointCount(0, name.length()) > MAX_FILENAME) {
+            errors.add("filename", "must be 1 to " + MAX_FILENAME + " characters");
+            return Optional.empty();
+        }
+        if (name.chars().anyMatch(c -> c == '/' || c == '\\' || c < 0x20 || c == 0x7F)) {
+            errors.add("filename", "must not contain / or \\ or control characters (CR, LF, NUL, …)");
+            return Optional.empty();
+        }
+        if (!cleanText("filename", name, errors)) {
+            return Optional.empty();
+        }
+        String trimmed = name.replaceFirst("[. ]+$", "");
+        String extension = trimmed.substring(trimmed.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        if (trimmed.contains(".") && attachmentRules.blockedExtensions().contains(extension)) {
+            errors.add("filename", "files ending in ." + extension + " are not accepted (BLOCKED_ATTACHMENT_EXTENSIONS)");
+            return Optional.empty();
+        }
+        return filename;
+    }
+
+    /** The decoded content: at least one byte. */
+    private static Optional<AttachmentBytes> content(JsonObject item, Errors errors) {
+        JsonValue value = item.get("content");
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            errors.add("content", "is required: the file's bytes in standard base64");
+            return Optional.empty();
+        }
+        if (!(value instanceof Base64Content content)) {
+            errors.add("content", "must be a string: the file's bytes in standard base64");
+            return Optional.empty();
+        }
+        if (content.bytes().size() == 0) {
+            errors.add("content", "must not be empty (at least 1 byte)");
+            return Optional.empty();
+        }
+        return Optional.of(content.bytes());
+    }
+
+    /**
+     * The client's MIME type when valid, else the one the file name suggests, else
+     * {@code application/octet-stream}. Composite types ({@code multipart/*}, {@code message/*})
+     * cannot carry a file's bytes as base64 and are refused.
+     */
+    private static String contentType(JsonObject item, Optional<String> filename, Errors errors) {
+        Optional<String> given = string(item, "content_type", errors);
+        if (given.isEmpty()) {
+            return filename.map(URLConnection::guessContentTypeFromName)
+                    .filter(type -> !composite(type))
+                    .orElse("application/octet-stream");
+        }
+        String type = given.get();
+        if (type.length() > MAX_CONTENT_TYPE || !MIME_TYPE.matcher(type).matches()) {
+            errors.add("content_type", "must be a MIME type such as application/pdf or text/csv; charset=utf-8");
+        } else if (composite(type)) {
+            errors.add("content_type", "must not be multipart/* or message/*; send such a file as application/octet-stream");
+        }
+        return type;
+    }
+
+    private static boolean composite(String contentType) {
+        String lower = contentType.toLowerCase(Locale.ROOT);
+        return lower.startsWith("multipart/") || lower.startsWith("message/");
+    }
+
+    /** Makes the attachment inline: 1 to 100 of {@code [A-Za-z0-9._@-]}, once per message, with an HTML body. */
+    private static Optional<String> contentId(JsonObject item, boolean hasHtml, Set<String> contentIds, Errors errors) {
+        Optional<String> contentId = string(item, "content_id", errors);
+        if (contentId.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!CONTENT_ID.matcher(contentId.get()).matches()) {
+            errors.add("content_id", "must be 1 to 100 characters of A-Z, a-z, 0-9, '.', '_', '@' and '-'");
+        } else if (!contentIds.add(contentId.get())) {
+            errors.add("content_id", "is used by another attachment of this message");
+        } else if (!hasHtml) {
+            errors.add("content_id", "makes the attachment inline, which needs an html_body to refer to it (cid:"
+                                     + contentId.get() + ")");
+        }
+        return contentId;
+    }
+
     private static boolean present(JsonObject body, String field) {
         JsonValue value = body.get(field);
         return value != null && value.getValueType() != JsonValue.ValueType.NULL;
@@ -384,9 +586,27 @@ public final class SendRequestParser {
 
     /**
      * SHA-256 of the request in canonical form: aliases renamed, a single {@code to} made a list,
-     * object keys sorted, no whitespace. Equal requests hash alike however they were written.
+     * object keys sorted, no whitespace, attachment contents as the digest of their bytes. Equal
+     * requests hash alike however they were written.
      */
     public static String canonicalHash(JsonObject body) {
+        return hash(normalized(body));
+    }
+
+    /** {@link #canonicalHash} of a batch whose items {@link #parseBatch} accepted: each item in canonical form. */
+    public static String canonicalBatchHash(JsonObject body) {
+        JsonArrayBuilder messages = JSON.createArrayBuilder();
+        body.getJsonArray("messages").getValuesAs(JsonObject.class).forEach(item -> messages.add(normalized(item)));
+        return hash(JSON.createObjectBuilder().add("messages", messages).build());
+    }
+
+    private static String hash(JsonObject normalized) {
+        StringBuilder canonical = new StringBuilder();
+        write(normalized, canonical);
+        return Hashes.sha256Hex(canonical.toString());
+    }
+
+    private static JsonObject normalized(JsonObject body) {
         JsonObjectBuilder normalized = JSON.createObjectBuilder();
         body.forEach((name, value) -> {
             String canonicalName = switch (name) {
@@ -401,9 +621,7 @@ public final class SendRequestParser {
                     ? JSON.createArrayBuilder().add(value).build()
                     : value);
         });
-        StringBuilder canonical = new StringBuilder();
-        write(normalized.build(), canonical);
-        return Hashes.sha256Hex(canonical.toString());
+        return normalized.build();
     }
 
     private static void write(JsonValue value, StringBuilder out) {
@@ -432,21 +650,44 @@ public final class SendRequestParser {
         }
     }
 
-    /** The offending fields of one request. */
+    /** The offending fields of one request; fields of a part of it (a batch item, an attachment) named after it. */
     private static final class Errors {
-        private final List<Problem.FieldError> list = new ArrayList<>();
+        private final List<Problem.FieldError> list;
+        private final String prefix;
+
+        Errors() {
+            this(new ArrayList<>(), "");
+        }
+
+        private Errors(List<Problem.FieldError> list, String prefix) {
+            this.list = list;
+            this.prefix = prefix;
+        }
+
+        /** The errors of a part, recorded in the same list with its name before theirs. */
+        Errors within(String part) {
+            return new Errors(list, prefix + part);
+        }
 
         void add(String field, String message) {
-            list.add(new Problem.FieldError(field, message));
+            list.add(new Problem.FieldError(prefix + field, message));
         }
 
         boolean has(String field) {
-            return list.stream().anyMatch(e -> e.field().equals(field));
+            return list.stream().anyMatch(e -> e.field().equals(prefix + field));
+        }
+
+        int count() {
+            return list.size();
+        }
+
+        Problem problem() {
+            return Problem.validation(list);
         }
 
         void throwIfAny() {
             if (!list.isEmpty()) {
-                throw Problem.validation(list);
+                throw problem();
             }
         }
     }

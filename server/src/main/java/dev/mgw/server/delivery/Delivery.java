@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.config.StartTls;
+import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.DeliveryOutcome;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.OutboundMessage;
@@ -59,7 +60,7 @@ public final class Delivery implements AutoCloseable {
         void failed(OutboundMessage message);
     }
 
-    public Delivery(GatewayConfig config, DeliveryQueue queue, Clock clock, Listener listener) {
+    public Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, Clock clock, Listener listener) {
         this.config = config;
         this.queue = queue;
         this.clock = clock;
@@ -68,7 +69,7 @@ public final class Delivery implements AutoCloseable {
         this.backoff = new Backoff(config.delivery().backoff());
         this.leases = new Leases(queue, config.delivery().lease());
         Properties properties = sessionProperties(config.smtp());
-        MailRenderer renderer = new MailRenderer(Session.getInstance(properties));
+        MailRenderer renderer = new MailRenderer(Session.getInstance(properties), attachments);
         this.senders = config.smtp().sandbox()
                 ? () -> new SandboxSender(renderer)
                 : () -> new SmtpSender(properties, config.smtp(), renderer, health);

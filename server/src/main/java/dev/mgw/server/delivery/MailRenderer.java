@@ -1,20 +1,37 @@
 package dev.mgw.server.delivery;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
+import dev.mgw.core.db.DatabaseBusyException;
+import dev.mgw.core.db.DatabaseUnavailableException;
+import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.core.messages.StoredAttachment;
 
+import jakarta.activation.DataHandler;
+import jakarta.activation.DataSource;
 import jakarta.mail.MessagingException;
+import jakarta.mail.Part;
 import jakarta.mail.Session;
+import jakarta.mail.internet.ContentDisposition;
+import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParameterList;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 
 /**
@@ -22,14 +39,27 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
  * {@code multipart/alternative} when both bodies are given, the Message-ID fixed at accept
  * time, {@code Date} = the accept time, the allowed custom headers. Bcc is never a header: it
  * only reaches the envelope.
+ *
+ * <p>Attachments (SPEC §6): {@code multipart/mixed} around the bodies and the attachments;
+ * inline ones ({@code Content-ID}, {@code Content-Disposition: inline}) in a
+ * {@code multipart/related} with the HTML body; file names RFC 2231-encoded when not ASCII.
+ * Their bytes are not read here: each part streams its attachment from the database, a slice at
+ * a time, while the message is written (to the relay, or in the sandbox to nowhere), so a message
+ * costs a slice of memory however large its attachments, and is read again on a second attempt.
  */
 final class MailRenderer {
     private static final String UTF_8 = StandardCharsets.UTF_8.name();
+    /** RFC 2231 attribute-char: what an encoded parameter value may carry as it is. */
+    private static final String ATTRIBUTE_CHARS =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`{|}~";
+    private static final int SEGMENT = 60;
 
     private final Session session;
+    private final Attachments attachments;
 
-    MailRenderer(Session session) {
+    MailRenderer(Session session, Attachments attachments) {
         this.session = session;
+        this.attachments = attachments;
     }
 
     MimeMessage render(OutboundMessage message) throws MessagingException {
@@ -48,15 +78,11 @@ final class MailRenderer {
         for (Map.Entry<String, String> header : message.headers().entrySet()) {
             mime.setHeader(header.getKey(), headerValue(header.getKey(), header.getValue()));
         }
-        if (message.textBody().isPresent() && message.htmlBody().isPresent()) {
-            MimeMultipart alternative = new MimeMultipart("alternative");
-            MimeBodyPart text = new MimeBodyPart();
-            text.setText(message.textBody().get(), UTF_8, "plain");
-            MimeBodyPart html = new MimeBodyPart();
-            html.setText(message.htmlBody().get(), UTF_8, "html");
-            alternative.addBodyPart(text);
-            alternative.addBodyPart(html);
-            mime.setContent(alternative);
+        if (message.attachmentCount() > 0) {
+            withAttachments(mime, message);
+        } else if (message.textBody().isPresent() && message.htmlBody().isPresent()) {
+            mime.setContent(multipart("alternative", textPart(message.textBody().get(), "plain"),
+                                      List.of(textPart(message.htmlBody().get(), "html"))));
         } else if (message.htmlBody().isPresent()) {
             mime.setText(message.htmlBody().get(), UTF_8, "html");
         } else {
@@ -64,6 +90,157 @@ final class MailRenderer {
         }
         mime.saveChanges();
         return mime;
+    }
+
+    /**
+     * The body with its attachments: {@code mixed(bodies, attachments…)}, where the bodies are
+     * {@code alternative(text, html)} or the one body given, and the HTML is
+     * {@code related(html, inline…)} when there are inline attachments (which need an HTML body).
+     */
+    private void withAttachments(MimeMessage mime, OutboundMessage message) throws MessagingException {
+        List<MimeBodyPart> inline = new ArrayList<>();
+        List<MimeBodyPart> regular = new ArrayList<>();
+        for (StoredAttachment attachment : attachments.list(message.id())) {
+            (attachment.inline() ? inline : regular).add(attachmentPart(message, attachment));
+        }
+        MimeBodyPart text = message.textBody().isPresent() ? textPart(message.textBody().get(), "plain") : null;
+        MimeBodyPart html = message.htmlBody().isPresent() ? textPart(message.htmlBody().get(), "html") : null;
+        MimeMultipart related = html == null || inline.isEmpty() ? null : multipart("related", html, inline);
+        MimeBodyPart htmlEntity = related == null ? html : part(related);
+        MimeMultipart bodies = text != null && htmlEntity != null
+                ? multipart("alternative", text, List.of(htmlEntity))
+                : related;
+        if (regular.isEmpty()) {
+            // attachments, none of them regular: all inline, so the HTML is a multipart/related
+            mime.setContent(bodies);
+            return;
+        }
+        MimeBodyPart first = bodies != null ? part(bodies) : text != null ? text : html;
+        mime.setContent(multipart("mixed", first, regular));
+    }
+
+    /**
+     * One attachment: its MIME type with the file name as {@code name}, a disposition with the
+     * {@code filename}, base64, and for an inline one its {@code Content-ID}. The headers are all
+     * set here, so that preparing the message never reads the content to choose them.
+     */
+    private MimeBodyPart attachmentPart(OutboundMessage message, StoredAttachment attachment) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        part.setDataHandler(new DataHandler(new StoredContent(attachments, message.id(), attachment)));
+        // parsed and written again by Jakarta Mail, which folds the parameters into lines
+        ContentType type = new ContentType(attachment.contentType());
+        if (type.getParameterList() != null) {
+            type.getParameterList().remove("name");
+        }
+        part.setHeader("Content-Type", new ContentType(type + fileNameParameters("name", attachment.filename()))
+                .toString());
+        part.setHeader("Content-Disposition", new ContentDisposition(
+                (attachment.inline() ? Part.INLINE : Part.ATTACHMENT)
+                + fileNameParameters("filename", attachment.filename())).toString());
+        part.setHeader("Content-Transfer-Encoding", "base64");
+        if (attachment.inline()) {
+            part.setContentID("<" + attachment.contentId().get() + ">");
+        }
+        return part;
+    }
+
+    /**
+     * The parameters that carry a file name, {@code "; name=value"}: as it is when ASCII (quoted
+     * as needed, and continued over {@code name*0}, {@code name*1}… when long); otherwise
+     * RFC 2231-encoded as UTF-8 ({@code name*=UTF-8''…}), in segments of at most {@value #SEGMENT}
+     * characters that never split a character ({@code name*0*=UTF-8''…; name*1*=…}). Jakarta
+     * Mail does not continue encoded values: a long non-ASCII name would make a header line of
+     * thousands of characters.
+     */
+    private static String fileNameParameters(String name, String value) {
+        if (value.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
+            ParameterList parameters = new ParameterList();
+            parameters.set(name, value);
+            return parameters.toString();
+        }
+        List<String> segments = new ArrayList<>();
+        StringBuilder segment = new StringBuilder("UTF-8''");
+        value.codePoints().forEach(codePoint -> {
+            StringBuilder piece = new StringBuilder();
+            for (byte b : Character.toString(codePoint).getBytes(StandardCharsets.UTF_8)) {
+                int c = b & 0xFF;
+                piece.append(ATTRIBUTE_CHARS.indexOf(c) >= 0 ? String.valueOf((char) c)
+                                     : "%" + HexFormat.of().withUpperCase().toHexDigits((byte) c));
+            }
+            if (segment.length() + piece.length() > SEGMENT) {
+                segments.add(segment.toString());
+                segment.setLength(0);
+            }
+            segment.append(piece);
+        });
+        segments.add(segment.toString());
+        if (segments.size() == 1) {
+            return "; " + name + "*=" + segments.getFirst();
+        }
+        StringBuilder parameters = new StringBuilder();
+        for (int i = 0; i < segments.size(); i++) {
+            parameters.append("; ").append(name).append('*').append(i).append("*=").append(segments.get(i));
+        }
+        return parameters.toString();
+    }
+
+    private static MimeBodyPart textPart(String text, String subtype) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        part.setText(text, UTF_8, subtype);
+        return part;
+    }
+
+    private static MimeMultipart multipart(String subtype, MimeBodyPart first, List<MimeBodyPart> rest)
+            throws MessagingException {
+        MimeMultipart multipart = new MimeMultipart(subtype);
+        multipart.addBodyPart(first);
+        for (MimeBodyPart part : rest) {
+            multipart.addBodyPart(part);
+        }
+        return multipart;
+    }
+
+    private static MimeBodyPart part(MimeMultipart multipart) throws MessagingException {
+        MimeBodyPart part = new MimeBodyPart();
+        part.setContent(multipart);
+        return part;
+    }
+
+    /**
+     * Why a message could not be rendered or written: for good, unless it was its attachments
+     * that could not be read from the database just now; then it is tried again later.
+     */
+    static SendResult renderFailed(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DatabaseUnavailableException || cause instanceof DatabaseBusyException) {
+                return new SendResult.Transient("cannot read the attachments: " + cause.getMessage());
+            }
+        }
+        return new SendResult.Permanent("cannot render the message: " + e.getMessage());
+    }
+
+    /** An attachment's bytes as a part's content, streamed from the database each time the part is written. */
+    private record StoredContent(Attachments attachments, UUID messageId, StoredAttachment attachment)
+            implements DataSource {
+        @Override
+        public InputStream getInputStream() {
+            return attachments.open(messageId, attachment);
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            throw new IOException("a stored attachment is read-only");
+        }
+
+        @Override
+        public String getContentType() {
+            return attachment.contentType();
+        }
+
+        @Override
+        public String getName() {
+            return attachment.filename();
+        }
     }
 
     /** The envelope: to, cc and bcc. */

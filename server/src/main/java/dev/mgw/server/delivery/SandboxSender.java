@@ -22,7 +22,7 @@ final class SandboxSender implements MailSender {
             renderer.render(message).writeTo(OutputStream.nullOutputStream());
             return new SendResult.Delivered("sandbox: rendered, not sent", Optional.empty());
         } catch (MessagingException | IOException | RuntimeException e) {
-            return new SendResult.Permanent("cannot render the message: " + e.getMessage());
+            return MailRenderer.renderFailed(e);
         }
     }
 

@@ -66,7 +66,7 @@ final class SmtpSender implements MailSender {
             mime = renderer.render(message);
             envelope = MailRenderer.envelope(message);
         } catch (MessagingException | RuntimeException e) {
-            return new SendResult.Permanent("cannot render the message: " + e.getMessage());
+            return MailRenderer.renderFailed(e);
         }
         boolean reusable = transport != null && System.nanoTime() - lastUsedNanos < MAX_IDLE_NANOS && reset();
         if (!reusable) {

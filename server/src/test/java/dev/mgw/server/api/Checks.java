@@ -1,6 +1,8 @@
 package dev.mgw.server.api;
 
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Collectors;
 
 import dev.mgw.server.ApiClient;
@@ -24,6 +26,18 @@ public final class Checks {
                 .add("to", "user@example.com")
                 .add("subject", "Your receipt")
                 .add("text_body", "Thank you for your order.");
+    }
+
+    /** An attachment of a send body: the file name and the bytes, base64-encoded. */
+    public static JsonObjectBuilder attachment(String filename, byte[] content) {
+        return Json.createObjectBuilder().add("filename", filename).add("content", Base64.getEncoder().encodeToString(content));
+    }
+
+    /** {@code size} random bytes, the same for the same seed. */
+    public static byte[] bytes(long seed, int size) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
     }
 
     public static String json(JsonObjectBuilder builder) {

@@ -71,9 +71,18 @@ class ReadmeExamplesIT extends GatewayServerTest {
             for (String field : List.of("status", "message", "remaining")) {
                 assertEquals(documented.get(field), response.get(field), name + ": " + field + " in " + output);
             }
+            // a batch answers with one result per message
+            List<JsonObject> results = response.containsKey("data")
+                    ? response.getJsonArray("data").getValuesAs(JsonObject.class) : List.of(response);
+            for (JsonObject result : results) {
+                assertEquals("queued", result.getString("status"), name + ": " + output);
+            }
         }
-        assertEquals(List.of("basic send", "custom headers"), names);
-        assertEquals(2, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals(List.of("basic send", "custom headers", "attachments", "batch"), names);
+        assertEquals(5, gw.db().queryLong("SELECT count(*) FROM messages"));
+        assertEquals("invoice.txt text/plain 25, logo.png image/png 68 logo", gw.db().queryString(
+                "SELECT string_agg(concat_ws(' ', filename, content_type, size, content_id), ', ' ORDER BY position) "
+                + "FROM message_attachments"));
         assertEquals("{\"X-Priority\": \"1\", \"List-Unsubscribe\": \"<mailto:unsubscribe@example.com>\"}",
                      gw.db().queryString("SELECT headers FROM messages WHERE cc_recipients <> '{}'"));
     }
