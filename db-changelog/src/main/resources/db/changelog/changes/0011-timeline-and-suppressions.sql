@@ -52,3 +52,8 @@ CREATE UNIQUE INDEX suppressions_address_key ON suppressions (address, api_key_i
 -- A key's entries (or the global ones), newest first: listing and export.
 CREATE INDEX suppressions_key ON suppressions (api_key_id, id DESC);
 --rollback DROP TABLE suppressions;
+
+--changeset mgw:0011-message-settled-recipients
+--comment: Recipients that need no further attempt (the relay took the message for them, or refused them for good): a retry goes to the others only. A constant default: no table rewrite.
+ALTER TABLE messages ADD COLUMN settled_recipients text[] NOT NULL DEFAULT '{}';
+--rollback ALTER TABLE messages DROP COLUMN settled_recipients;

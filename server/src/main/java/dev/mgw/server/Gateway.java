@@ -8,6 +8,7 @@ import java.util.UUID;
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Migrations;
+import dev.mgw.core.events.Timeline;
 import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.messages.Attachments;
@@ -17,6 +18,7 @@ import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.suppressions.Suppressions;
 import dev.mgw.core.webhooks.EndpointRules;
 import dev.mgw.core.webhooks.WebhookEndpoints;
 import dev.mgw.core.webhooks.WebhookOutbox;
@@ -48,6 +50,8 @@ public final class Gateway implements AutoCloseable {
     private final ApiService api;
     private final Delivery delivery;
     private final WebhookOutbox webhookOutbox;
+    private final Timeline timeline;
+    private final Suppressions suppressions;
     private final WebhookWorkers webhooks;
     private final WebhooksService webhooksApi;
     private final GatewayMetrics metrics;
@@ -80,7 +84,9 @@ public final class Gateway implements AutoCloseable {
             }
         });
         this.bodyBudget = bodyBudget;
-        DeliveryQueue queue = new DeliveryQueue(database);
+        this.timeline = new Timeline(database, webhookOutbox, clock);
+        this.suppressions = new Suppressions(database);
+        DeliveryQueue queue = new DeliveryQueue(database, timeline, suppressions, config.suppressHardBounces());
         Attachments attachments = new Attachments(database);
         this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
             @Override
@@ -112,9 +118,10 @@ public final class Gateway implements AutoCloseable {
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
                                                         config.allowDomains(), config.attachments(),
                                                         config.batchMaxMessages(), clock),
-                                  new Outbox(database, quota, attachments, clock),
-                                  new BatchOutbox(database, quota, attachments, clock),
+                                  new Outbox(database, quota, attachments, suppressions, timeline, clock),
+                                  new BatchOutbox(database, quota, attachments, suppressions, timeline, clock),
                                   new Messages(database),
+                                  timeline,
                                   quota,
                                   new ApiService.SendListener() {
                                       @Override
@@ -190,6 +197,15 @@ public final class Gateway implements AutoCloseable {
     /** Where events become webhook deliveries: {@link WebhookOutbox#enqueue} in the transaction of the change. */
     public WebhookOutbox webhookOutbox() {
         return webhookOutbox;
+    }
+
+    /** Where a message's events are recorded ({@link Timeline#record}) in the transaction of their change. */
+    public Timeline timeline() {
+        return timeline;
+    }
+
+    public Suppressions suppressions() {
+        return suppressions;
     }
 
     public WebhooksService webhooksApi() {

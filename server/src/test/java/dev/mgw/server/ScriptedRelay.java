@@ -9,9 +9,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A raw-socket SMTP relay for what GreenMail cannot be made to do: take a whole message and then
  * reset the connection, answer 250 only after the client stopped waiting, drop the connection
- * when it is checked with {@code RSET}. It records every message it took (its Message-ID and
- * the connection it came on, counted from 1) and every {@code RSET}.
+ * when it is checked with {@code RSET}, refuse a recipient with a scripted reply. It records every
+ * message it took (its Message-ID, the connection it came on, counted from 1, and the recipients
+ * it was taken for) and every {@code RSET}.
  */
 public final class ScriptedRelay implements AutoCloseable {
     private final ServerSocket listener;
@@ -30,9 +34,10 @@ public final class ScriptedRelay implements AutoCloseable {
     private final AtomicBoolean dropOnRset = new AtomicBoolean();
     private final Queue<AfterData> afterData = new ConcurrentLinkedQueue<>();
     private final List<Taken> taken = new CopyOnWriteArrayList<>();
+    private final Map<String, Queue<String>> rcptReplies = new ConcurrentHashMap<>();
 
-    /** A message the relay read to its final dot. */
-    public record Taken(String messageId, int connection) {
+    /** A message the relay read to its final dot, and the recipients it took it for. */
+    public record Taken(String messageId, int connection, List<String> recipients) {
     }
 
     /** How the relay ends a message's DATA: reset the connection, or answer 250 after a delay. */
@@ -60,6 +65,14 @@ public final class ScriptedRelay implements AutoCloseable {
     /** The next message is read in full and answered 250 only after {@code delay}. */
     public void answerNextDataAfter(Duration delay) {
         afterData.add(new AfterData(false, delay));
+    }
+
+    /**
+     * The next {@code RCPT TO} of this address (lower-case) is answered with these replies in
+     * turn, one per attempt, e.g. {@code 452 4.2.2 Mailbox full}; afterwards it is taken.
+     */
+    public void refuseRecipient(String address, String... replies) {
+        rcptReplies.computeIfAbsent(address, a -> new ConcurrentLinkedQueue<>()).addAll(List.of(replies));
     }
 
     /** The next {@code RSET} resets the connection instead of an answer. */
@@ -99,15 +112,32 @@ public final class ScriptedRelay implements AutoCloseable {
                                                                           StandardCharsets.ISO_8859_1));
              OutputStream out = socket.getOutputStream()) {
             answer(out, "220 scripted.test ESMTP");
+            List<String> recipients = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
                 String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
                 switch (verb) {
                     case "EHLO", "HELO" -> answer(out, "250 scripted.test");
-                    case "MAIL", "RCPT" -> answer(out, "250 2.1.0 Ok");
+                    case "MAIL" -> {
+                        recipients.clear();
+                        answer(out, "250 2.1.0 Ok");
+                    }
+                    case "RCPT" -> {
+                        String address = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'))
+                                .toLowerCase(Locale.ROOT);
+                        Queue<String> replies = rcptReplies.get(address);
+                        String refusal = replies == null ? null : replies.poll();
+                        if (refusal == null) {
+                            recipients.add(address);
+                            answer(out, "250 2.1.5 Ok");
+                        } else {
+                            answer(out, refusal);
+                        }
+                    }
                     case "NOOP" -> answer(out, "250 2.0.0 Ok");
                     case "RSET" -> {
                         resets.incrementAndGet();
+                        recipients.clear();
                         if (dropOnRset.getAndSet(false)) {
                             reset(socket);
                             return;
@@ -116,7 +146,7 @@ public final class ScriptedRelay implements AutoCloseable {
                     }
                     case "DATA" -> {
                         answer(out, "354 End data with <CR><LF>.<CR><LF>");
-                        taken.add(new Taken(readMessageId(in), connection));
+                        taken.add(new Taken(readMessageId(in), connection, List.copyOf(recipients)));
                         AfterData end = afterData.poll();
                         if (end != null && end.reset()) {
                             reset(socket);

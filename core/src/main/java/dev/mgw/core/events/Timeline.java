@@ -3,23 +3,31 @@ package dev.mgw.core.events;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
 import dev.mgw.core.messages.MessageIds;
+import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.webhooks.WebhookOutbox;
 
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 
 import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
+
+import static dev.mgw.core.JsonP.JSON;
 
 /**
  * The timeline of messages (SPEC §10). Each event is written in the transaction of the change it
@@ -39,6 +47,10 @@ public final class Timeline {
               FROM message_events
              WHERE message_id = :message
              ORDER BY at, id
+            """;
+
+    private static final String SUPPRESSED_RECIPIENTS = """
+            SELECT recipient FROM message_events WHERE message_id = :message AND type = 'suppressed' ORDER BY at, id
             """;
 
     private final Database database;
@@ -64,8 +76,13 @@ public final class Timeline {
      */
     public UUID record(DbExecute tx, UUID messageId, UUID keyId, TimelineType type, String recipient, Integer smtpCode,
                        String smtpReply, JsonObject detail) {
+        return record(tx, clock.instant(), messageId, keyId, type, recipient, smtpCode, smtpReply, detail);
+    }
+
+    /** As {@link #record(DbExecute, UUID, UUID, TimelineType, String, Integer, String, JsonObject)}, at a given time. */
+    public UUID record(DbExecute tx, Instant at, UUID messageId, UUID keyId, TimelineType type, String recipient,
+                       Integer smtpCode, String smtpReply, JsonObject detail) {
         UUID id = MessageIds.next(clock);
-        Instant at = clock.instant();
         tx.createNamedInsert("insert-message-event", INSERT)
                 .addParam("id", id.toString())
                 .addParam("message", messageId.toString())
@@ -91,6 +108,20 @@ public final class Timeline {
         enqueue(tx, MessageIds.next(clock), messageId, keyId, type, clock.instant(), null, smtpCode, smtpReply, detail);
     }
 
+    /** The time an event recorded now gets. */
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /** The recipients dropped from a message at accept because they were suppressed, in the caller's transaction. */
+    public List<String> suppressedRecipients(DbExecute tx, UUID messageId) {
+        return tx.createQuery(SUPPRESSED_RECIPIENTS)
+                .addParam("message", messageId.toString())
+                .execute()
+                .map(row -> Rows.string(row, "recipient"))
+                .toList();
+    }
+
     /** The event rows of a message, oldest first (without the events read from its row). */
     public List<TimelineEvent> rows(UUID messageId) {
         return database.run(() -> database.client().execute()
@@ -102,18 +133,29 @@ public final class Timeline {
     }
 
     /**
-     * The whole timeline, oldest first: {@code accepted} at {@code createdAt}, the rows, and
-     * {@code sent} at {@code sentAt} with the relay's reply and the recipients it went to.
+     * A message's whole timeline, oldest first: {@code accepted} at its creation, its event rows,
+     * and, once it is sent, {@code sent} at {@code sent_at} with the relay's reply and the
+     * recipients it went to (every recipient but the bounced ones).
      */
-    public static List<TimelineEvent> timeline(Instant createdAt, List<TimelineEvent> rows, Optional<Instant> sentAt,
-                                               Optional<Integer> smtpCode, Optional<String> smtpReply) {
+    public List<TimelineEvent> of(MessageView message) {
+        List<TimelineEvent> rows = rows(message.id());
         List<TimelineEvent> all = new ArrayList<>(rows.size() + 2);
-        all.add(new TimelineEvent(TimelineType.ACCEPTED, createdAt, Optional.empty(), Optional.empty(),
+        all.add(new TimelineEvent(TimelineType.ACCEPTED, message.createdAt(), Optional.empty(), Optional.empty(),
                                   Optional.empty(), Optional.empty()));
         all.addAll(rows);
-        sentAt.ifPresent(at -> all.add(new TimelineEvent(TimelineType.SENT, at, Optional.empty(), smtpCode, smtpReply,
-                                                         Optional.empty())));
-        all.sort((a, b) -> a.at().compareTo(b.at()));
+        if (message.status().equals("sent") && message.sentAt().isPresent()) {
+            Set<String> bounced = new HashSet<>();
+            rows.stream().filter(event -> event.type() == TimelineType.BOUNCED)
+                    .forEach(event -> event.recipient().ifPresent(bounced::add));
+            JsonArrayBuilder recipients = JSON.createArrayBuilder();
+            Stream.of(message.to(), message.cc(), message.bcc()).flatMap(List::stream)
+                    .filter(recipient -> !bounced.contains(recipient))
+                    .forEach(recipients::add);
+            all.add(new TimelineEvent(TimelineType.SENT, message.sentAt().get(), Optional.empty(), message.smtpCode(),
+                                      message.smtpReply(),
+                                      Optional.of(JSON.createObjectBuilder().add("recipients", recipients).build())));
+        }
+        all.sort(Comparator.comparing(TimelineEvent::at));
         return all;
     }
 

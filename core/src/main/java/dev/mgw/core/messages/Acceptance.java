@@ -1,5 +1,6 @@
 package dev.mgw.core.messages;
 
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
 
@@ -7,12 +8,25 @@ import dev.mgw.core.quota.Charge;
 
 /** What became of a {@link Submission}. */
 public sealed interface Acceptance {
-    /** Stored and charged: committed. */
-    record Accepted(UUID id, Charge charge) implements Acceptance {
+    /** Stored and charged: committed; {@code suppressed} recipients were dropped (not charged, not sent to). */
+    record Accepted(UUID id, Charge charge, List<String> suppressed) implements Acceptance {
+        public Accepted {
+            suppressed = List.copyOf(suppressed);
+        }
     }
 
     /** The same Idempotency-Key and body were accepted before: nothing new stored or charged. */
-    record Replayed(UUID id, OptionalInt remaining) implements Acceptance {
+    record Replayed(UUID id, OptionalInt remaining, List<String> suppressed) implements Acceptance {
+        public Replayed {
+            suppressed = List.copyOf(suppressed);
+        }
+    }
+
+    /** Every recipient is suppressed: nothing stored or charged. */
+    record AllSuppressed(List<String> suppressed) implements Acceptance {
+        public AllSuppressed {
+            suppressed = List.copyOf(suppressed);
+        }
     }
 
     /** The same Idempotency-Key came with a different body. */

@@ -10,12 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
+import dev.mgw.core.events.Timeline;
+import dev.mgw.core.events.TimelineType;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.suppressions.Suppressions;
 
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
@@ -85,12 +89,17 @@ public final class BatchOutbox {
     private final Database database;
     private final Quota quota;
     private final Attachments attachments;
+    private final Suppressions suppressions;
+    private final Timeline timeline;
     private final Clock clock;
 
-    public BatchOutbox(Database database, Quota quota, Attachments attachments, Clock clock) {
+    public BatchOutbox(Database database, Quota quota, Attachments attachments, Suppressions suppressions,
+                       Timeline timeline, Clock clock) {
         this.database = database;
         this.quota = quota;
         this.attachments = attachments;
+        this.suppressions = suppressions;
+        this.timeline = timeline;
         this.clock = clock;
     }
 
@@ -100,16 +109,26 @@ public final class BatchOutbox {
 
     private BatchAcceptance acceptNow(BatchSubmission batch) {
         LocalDate day = Charge.today(clock);
-        List<BatchAcceptance.Item> items = new ArrayList<>(batch.messages().size());
-        Map<UUID, NewMessage> stored = new LinkedHashMap<>();
-        for (NewMessage message : batch.messages()) {
-            UUID id = MessageIds.next(clock);
-            items.add(new BatchAcceptance.Item(Optional.of(id), List.of()));
-            stored.put(id, message);
-        }
-        int recipients = stored.values().stream().mapToInt(NewMessage::recipientCount).sum();
         DbTransaction tx = database.client().transaction();
         try {
+            Set<String> suppressed = suppressions.suppressed(tx, batch.keyId(), batch.messages().stream()
+                    .flatMap(message -> Outbox.lowerCased(message).stream()).distinct().toList());
+            List<BatchAcceptance.Item> items = new ArrayList<>(batch.messages().size());
+            Map<UUID, NewMessage> stored = new LinkedHashMap<>();
+            Map<UUID, List<String>> dropped = new LinkedHashMap<>();
+            for (NewMessage message : batch.messages()) {
+                List<String> itemDropped = Outbox.dropped(message, suppressed);
+                NewMessage kept = itemDropped.isEmpty() ? message : message.without(suppressed);
+                if (kept.recipientCount() == 0) {
+                    items.add(new BatchAcceptance.Item(Optional.empty(), itemDropped));
+                    continue;
+                }
+                UUID id = MessageIds.next(clock);
+                items.add(new BatchAcceptance.Item(Optional.of(id), itemDropped));
+                stored.put(id, kept);
+                dropped.put(id, itemDropped);
+            }
+            int recipients = stored.values().stream().mapToInt(NewMessage::recipientCount).sum();
             if (batch.idempotency().isPresent()) {
                 Optional<BatchAcceptance> earlier = claimIdempotencyKey(tx, batch, items);
                 if (earlier.isPresent()) {
@@ -121,6 +140,8 @@ public final class BatchOutbox {
             Map<UUID, List<NewAttachment>> byMessage = new LinkedHashMap<>();
             stored.forEach((id, message) -> byMessage.put(id, message.attachments()));
             attachments.store(tx, byMessage);
+            dropped.forEach((id, addresses) -> addresses.forEach(address -> timeline.record(
+                    tx, id, batch.keyId(), TimelineType.SUPPRESSED, address, null, null, null)));
             Optional<Charge> charge = charge(tx, batch, day, recipients);
             if (charge.isEmpty()) {
                 tx.rollback();

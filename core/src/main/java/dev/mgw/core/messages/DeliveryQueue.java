@@ -1,6 +1,9 @@
 package dev.mgw.core.messages;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
@@ -9,8 +12,17 @@ import java.util.stream.Collectors;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
+import dev.mgw.core.events.Timeline;
+import dev.mgw.core.events.TimelineType;
+import dev.mgw.core.suppressions.Suppressions;
 
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
+
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+
+import static dev.mgw.core.JsonP.JSON;
 
 /**
  * The outbox as delivery workers see it. Claiming marks due messages {@code sending} under a
@@ -35,8 +47,9 @@ public final class DeliveryQueue {
                              FOR UPDATE SKIP LOCKED)
             RETURNING m.id, m.api_key_id, m.attempts, m.sender, m.sender_name, m.reply_to, m.to_recipients,
                       m.cc_recipients, m.bcc_recipients, m.subject, m.text_body, m.html_body, m.headers,
-                      m.created_at, m.request_id, m.last_error, m.attachment_count
+                      m.created_at, m.request_id, m.last_error, m.attachment_count, m.settled_recipients
             """;
+    /** The outcomes, fenced by attempt; returns the rows recorded, with their keys for the events. */
     private static final String RECORD = """
             UPDATE messages AS m
                SET status = v.status,
@@ -44,15 +57,22 @@ public final class DeliveryQueue {
                    sent_at = v.sent_at,
                    transport = COALESCE(v.transport, m.transport),
                    smtp_message_id = COALESCE(v.smtp_message_id, m.smtp_message_id),
+                   smtp_code = COALESCE(v.smtp_code, m.smtp_code),
+                   smtp_reply = COALESCE(v.smtp_reply, m.smtp_reply),
+                   settled_recipients = CASE WHEN v.settled IS NULL THEN m.settled_recipients
+                                             ELSE m.settled_recipients || CAST(v.settled AS text[]) END,
                    last_error = v.error,
                    next_attempt_at = COALESCE(v.next_attempt_at, m.next_attempt_at),
                    locked_until = NULL,
                    updated_at = now()
               FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[]), CAST(:statuses AS text[]),
                           CAST(:deltas AS int[]), CAST(:sent_at AS timestamptz[]), CAST(:transports AS text[]),
-                          CAST(:smtp_ids AS text[]), CAST(:errors AS text[]), CAST(:next AS timestamptz[]))
-                   AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at)
+                          CAST(:smtp_ids AS text[]), CAST(:errors AS text[]), CAST(:next AS timestamptz[]),
+                          CAST(:codes AS int[]), CAST(:replies AS text[]), CAST(:settled AS text[]))
+                   AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at,
+                        smtp_code, smtp_reply, settled)
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
+            RETURNING m.id, m.api_key_id
             """;
     private static final String RENEW = """
             UPDATE messages AS m
@@ -71,9 +91,16 @@ public final class DeliveryQueue {
             """;
 
     private final Database database;
+    private final Timeline timeline;
+    private final Suppressions suppressions;
+    private final boolean suppressHardBounces;
 
-    public DeliveryQueue(Database database) {
+    /** {@code suppressHardBounces}: SUPPRESS_HARD_BOUNCES, whether a hard bounce adds the address to the key's list. */
+    public DeliveryQueue(Database database, Timeline timeline, Suppressions suppressions, boolean suppressHardBounces) {
         this.database = database;
+        this.timeline = timeline;
+        this.suppressions = suppressions;
+        this.suppressHardBounces = suppressHardBounces;
     }
 
     /** Claims up to {@code batch} due messages for {@code lease}. */
@@ -114,13 +141,99 @@ public final class DeliveryQueue {
     }
 
     /**
-     * Records outcomes in one statement (one commit). Returns how many were recorded: an outcome
-     * whose attempt lost its lease to another worker in the meantime is dropped.
+     * Records outcomes in one transaction: the status changes in one statement, then the events
+     * each recorded one means (SPEC §10), their webhook deliveries, and the suppressions of hard
+     * bounces. Returns how many were recorded: an outcome whose attempt lost its lease to another
+     * worker in the meantime is dropped, with its events.
      */
     public long record(List<DeliveryOutcome> outcomes) {
         if (outcomes.isEmpty()) {
             return 0;
         }
+        if (outcomes.stream().allMatch(outcome -> outcome instanceof DeliveryOutcome.Released)) {
+            return database.run(() -> database.client().execute().createQuery(RECORD)
+                    .params(parameters(outcomes))
+                    .execute()
+                    .count());
+        }
+        return database.inTransaction(tx -> {
+            Map<UUID, UUID> recorded = tx.createNamedQuery("record-delivery-outcomes", RECORD)
+                    .params(parameters(outcomes))
+                    .execute()
+                    .collect(Collectors.toMap(row -> Rows.uuid(row, "id"), row -> Rows.uuid(row, "api_key_id")));
+            for (DeliveryOutcome outcome : outcomes) {
+                UUID keyId = recorded.get(outcome.id());
+                if (keyId != null) {
+                    events(tx, keyId, outcome);
+                }
+            }
+            return (long) recorded.size();
+        });
+    }
+
+    /** The timeline events of one recorded outcome, in its transaction. */
+    private void events(DbExecute tx, UUID keyId, DeliveryOutcome outcome) {
+        UUID id = outcome.id();
+        switch (outcome) {
+            case DeliveryOutcome.Sent sent -> {
+                // the last attempt's refusals are final, a 4xx among them too; at the time of the sent
+                // (read from the row) so that they come before it
+                bounces(tx, Optional.of(sent.at()), keyId, id, sent.refusals(), true);
+                JsonArrayBuilder recipients = JSON.createArrayBuilder(sent.recipients());
+                timeline.announce(tx, id, keyId, TimelineType.SENT, sent.reply().map(RelayReply::code).orElse(null),
+                                  sent.reply().map(RelayReply::text).orElse(null),
+                                  JSON.createObjectBuilder().add("recipients", recipients).build());
+            }
+            case DeliveryOutcome.Retry retry -> {
+                bounces(tx, Optional.empty(), keyId, id, retry.refusals(), false);
+                JsonObject detail = JSON.createObjectBuilder()
+                        .add("next_attempt_at", retry.nextAttemptAt().toString())
+                        .add("attempt", retry.attempt())
+                        .add("error", retry.error())
+                        .build();
+                List<Refusal> deferred = retry.refusals().stream().filter(refusal -> !refusal.permanent()).toList();
+                if (deferred.isEmpty()) {
+                    timeline.record(tx, id, keyId, TimelineType.DEFERRED, null,
+                                    retry.reply().map(RelayReply::code).orElse(null),
+                                    retry.reply().map(RelayReply::text).orElse(null), detail);
+                }
+                for (Refusal refusal : deferred) {
+                    timeline.record(tx, id, keyId, TimelineType.DEFERRED, refusal.recipient(), refusal.reply().code(),
+                                    refusal.reply().text(), detail);
+                }
+            }
+            case DeliveryOutcome.Failed failed -> {
+                bounces(tx, Optional.empty(), keyId, id, failed.refusals(), false);
+                Optional<RelayReply> reply = lastReply(failed.reply(), failed.refusals());
+                timeline.record(tx, id, keyId, TimelineType.FAILED, null, reply.map(RelayReply::code).orElse(null),
+                                reply.map(RelayReply::text).orElse(null),
+                                JSON.createObjectBuilder().add("attempt", failed.attempt())
+                                        .add("error", failed.error()).build());
+            }
+            case DeliveryOutcome.Released released -> {
+            }
+        }
+    }
+
+    /**
+     * A {@code bounced} event for each permanent refusal (each refusal when {@code all}), at
+     * {@code at} or now, and a suppression for each hard one.
+     */
+    private void bounces(DbExecute tx, Optional<Instant> at, UUID keyId, UUID messageId, List<Refusal> refusals,
+                         boolean all) {
+        for (Refusal refusal : refusals) {
+            if (all || refusal.permanent()) {
+                timeline.record(tx, at.orElseGet(timeline::now), messageId, keyId, TimelineType.BOUNCED, refusal.recipient(), refusal.reply().code(),
+                                refusal.reply().text(), null);
+                if (suppressHardBounces && Suppressions.isHardBounce(refusal.reply())) {
+                    suppressions.addHardBounce(tx, keyId, refusal.recipient(), refusal.reply().text(), messageId);
+                }
+            }
+        }
+    }
+
+    /** The named parameters of {@link #RECORD}: one array element per outcome. */
+    private static Map<String, Object> parameters(List<DeliveryOutcome> outcomes) {
         int n = outcomes.size();
         String[] ids = new String[n];
         Integer[] attempts = new Integer[n];
@@ -131,11 +244,15 @@ public final class DeliveryQueue {
         String[] smtpIds = new String[n];
         String[] errors = new String[n];
         String[] next = new String[n];
+        Integer[] codes = new Integer[n];
+        String[] replies = new String[n];
+        String[] settled = new String[n];
         for (int i = 0; i < n; i++) {
             DeliveryOutcome outcome = outcomes.get(i);
             ids[i] = outcome.id().toString();
             attempts[i] = outcome.attempt();
             deltas[i] = 0;
+            Optional<RelayReply> reply = Optional.empty();
             switch (outcome) {
                 case DeliveryOutcome.Sent sent -> {
                     statuses[i] = "sent";
@@ -143,15 +260,21 @@ public final class DeliveryQueue {
                     transports[i] = sent.transport();
                     smtpIds[i] = sent.messageIdHeader();
                     errors[i] = sent.note().orElse(null);
+                    reply = sent.reply();
                 }
                 case DeliveryOutcome.Retry retry -> {
                     statuses[i] = "queued";
                     errors[i] = retry.error();
                     next[i] = retry.nextAttemptAt().toString();
+                    reply = lastReply(retry.reply(), retry.refusals());
+                    List<String> done = new ArrayList<>(retry.taken());
+                    retry.refusals().stream().filter(Refusal::permanent).map(Refusal::recipient).forEach(done::add);
+                    settled[i] = done.isEmpty() ? null : arrayLiteral(done);
                 }
                 case DeliveryOutcome.Failed failed -> {
                     statuses[i] = "failed";
                     errors[i] = failed.error();
+                    reply = lastReply(failed.reply(), failed.refusals());
                 }
                 case DeliveryOutcome.Released released -> {
                     statuses[i] = "queued";
@@ -160,19 +283,40 @@ public final class DeliveryQueue {
                     next[i] = released.nextAttemptAt().toString();
                 }
             }
+            codes[i] = reply.map(RelayReply::code).orElse(null);
+            replies[i] = reply.map(RelayReply::text).orElse(null);
         }
-        return database.run(() -> database.client().execute()
-                .createUpdate(RECORD)
-                .addParam("ids", ids)
-                .addParam("attempts", attempts)
-                .addParam("statuses", statuses)
-                .addParam("deltas", deltas)
-                .addParam("sent_at", sentAt)
-                .addParam("transports", transports)
-                .addParam("smtp_ids", smtpIds)
-                .addParam("errors", errors)
-                .addParam("next", next)
-                .execute());
+        Map<String, Object> parameters = new HashMap<>();
+        parameters.put("ids", ids);
+        parameters.put("attempts", attempts);
+        parameters.put("statuses", statuses);
+        parameters.put("deltas", deltas);
+        parameters.put("sent_at", sentAt);
+        parameters.put("transports", transports);
+        parameters.put("smtp_ids", smtpIds);
+        parameters.put("errors", errors);
+        parameters.put("next", next);
+        parameters.put("codes", codes);
+        parameters.put("replies", replies);
+        parameters.put("settled", settled);
+        return parameters;
+    }
+
+    /** The relay's reply to the message, else its reply to the first refused recipient. */
+    private static Optional<RelayReply> lastReply(Optional<RelayReply> reply, List<Refusal> refusals) {
+        return reply.or(() -> refusals.stream().map(Refusal::reply).findFirst());
+    }
+
+    /** A {@code text[]} literal (each element quoted, so nothing in one can end it). */
+    private static String arrayLiteral(List<String> values) {
+        StringBuilder literal = new StringBuilder("{");
+        for (String value : values) {
+            if (literal.length() > 1) {
+                literal.append(',');
+            }
+            literal.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return literal.append('}').toString();
     }
 
     /** Messages waiting or being sent, across all processes. */
@@ -219,6 +363,7 @@ public final class DeliveryQueue {
                                    Rows.instant(row, "created_at"),
                                    Rows.optionalString(row, "request_id"),
                                    Rows.optionalString(row, "last_error"),
-                                   Rows.integer(row, "attachment_count"));
+                                   Rows.integer(row, "attachment_count"),
+                                   Rows.strings(row, "settled_recipients"));
     }
 }

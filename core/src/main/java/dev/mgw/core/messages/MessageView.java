@@ -6,7 +6,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** A stored message as its sender (and an operator) may see it: status, envelope and attachments, no bodies. */
+/**
+ * A stored message as its sender (and an operator) may see it: status, envelope and attachments,
+ * no bodies; {@code smtpCode} and {@code smtpReply} are the relay's latest reply.
+ */
 public record MessageView(UUID id,
                           UUID keyId,
                           String status,
@@ -25,5 +28,7 @@ public record MessageView(UUID id,
                           Optional<String> transport,
                           Optional<String> smtpMessageId,
                           Optional<String> requestId,
-                          List<StoredAttachment> attachments) {
+                          List<StoredAttachment> attachments,
+                          Optional<Integer> smtpCode,
+                          Optional<String> smtpReply) {
 }

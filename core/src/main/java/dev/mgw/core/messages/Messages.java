@@ -20,7 +20,7 @@ public final class Messages {
     static final String VIEW_COLUMNS = """
             m.id, m.api_key_id, m.status, m.sender, m.to_recipients, m.cc_recipients, m.bcc_recipients, m.subject,
             m.tags, m.created_at, m.send_at, m.sent_at, m.attempts, m.next_attempt_at, m.last_error, m.transport,
-            m.smtp_message_id, m.request_id, """ + Attachments.VIEW_COLUMN;
+            m.smtp_message_id, m.request_id, m.smtp_code, m.smtp_reply, """ + Attachments.VIEW_COLUMN;
     /** The key's own message, and whether the key is still valid with the caller's secret. */
     private static final String FIND_OWN = "SELECT (k.is_active AND k.key_hash = :hash) AS key_valid, " + VIEW_COLUMNS + """
               FROM api_keys k
@@ -135,7 +135,9 @@ public final class Messages {
                                Rows.optionalString(row, "transport"),
                                Rows.optionalString(row, "smtp_message_id"),
                                Rows.optionalString(row, "request_id"),
-                               Attachments.fromView(row));
+                               Attachments.fromView(row),
+                               Rows.optionalInteger(row, "smtp_code"),
+                               Rows.optionalString(row, "smtp_reply"));
     }
 
     static Map<String, String> stringMap(JsonObject json) {

@@ -40,6 +40,20 @@ public record NewMessage(EmailAddress.Mailbox from,
         return to.size() + cc.size() + bcc.size();
     }
 
+    /** Every recipient, each once, in to, cc, bcc order. */
+    public List<EmailAddress> recipients() {
+        return java.util.stream.Stream.of(to, cc, bcc).flatMap(List::stream).toList();
+    }
+
+    /** The same message without the recipients whose lower-cased address is in {@code dropped}. */
+    public NewMessage without(java.util.Set<String> dropped) {
+        java.util.function.Predicate<EmailAddress> kept =
+                address -> !dropped.contains(address.address().toLowerCase(java.util.Locale.ROOT));
+        return new NewMessage(from, replyTo, to.stream().filter(kept).toList(), cc.stream().filter(kept).toList(),
+                              bcc.stream().filter(kept).toList(), subject, textBody, htmlBody, headers, tags, sendAt,
+                              attachments);
+    }
+
     @Override
     public String toString() {
         return "NewMessage[" + recipientCount() + " recipients]";

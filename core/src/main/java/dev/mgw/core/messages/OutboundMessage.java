@@ -10,6 +10,8 @@ import java.util.UUID;
  * A message claimed for delivery: everything needed to render and send it but its attachments
  * ({@link Attachments} reads those when {@code attachmentCount} says there are any), and the
  * attempt number this claim gave it (which fences the outcome: only this attempt may record it).
+ *
+ * @param settled recipients an earlier attempt settled: not sent to again
  */
 public record OutboundMessage(UUID id,
                               UUID keyId,
@@ -26,11 +28,24 @@ public record OutboundMessage(UUID id,
                               Instant createdAt,
                               Optional<String> requestId,
                               Optional<String> lastError,
-                              int attachmentCount) {
+                              int attachmentCount,
+                              List<String> settled) {
 
     /** Every envelope recipient: to, cc and bcc (bcc only ever on the envelope). */
     public List<String> envelopeRecipients() {
         return java.util.stream.Stream.of(to, cc, bcc).flatMap(List::stream).toList();
+    }
+
+    /**
+     * The recipients this attempt sends to: every envelope recipient but those an earlier attempt
+     * settled (the relay took the message for them, or refused them for good).
+     */
+    public List<String> pendingRecipients() {
+        if (settled.isEmpty()) {
+            return envelopeRecipients();
+        }
+        java.util.Set<String> done = java.util.Set.copyOf(settled);
+        return envelopeRecipients().stream().filter(recipient -> !done.contains(recipient)).toList();
     }
 
     /**

@@ -7,12 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
+import dev.mgw.core.events.Timeline;
+import dev.mgw.core.events.TimelineType;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.suppressions.Suppressions;
 
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbStatementGet;
@@ -50,10 +54,12 @@ public final class Outbox {
             """;
     /**
      * The charge and the insert as one statement, run on its own (autocommit): the insert selects
-     * from the charge's row, so a refused charge stores nothing and no row comes back.
-     * Parameters: the upsert's, then the insert's.
+     * from the charge's row, so a refused charge stores nothing and no row comes back. A message
+     * with a suppressed recipient is not charged either (the transactional path then drops it).
+     * Parameters: the upsert's, the recipients to look up, then the insert's.
      */
-    private static final String CHARGE_AND_INSERT = "WITH charged AS (" + Quota.UPSERT + "), msg AS ("
+    private static final String CHARGE_AND_INSERT = "WITH charged AS (" + Quota.upsertWhen(
+                                                            Suppressions.noneSuppressed("k.id")) + "), msg AS ("
                                                     + MESSAGE_COLUMNS + "SELECT " + MESSAGE_VALUES
                                                     + " FROM charged RETURNING id) "
                                                     + "SELECT msg.id, charged.used, charged.daily_limit "
@@ -79,12 +85,17 @@ public final class Outbox {
     private final Database database;
     private final Quota quota;
     private final Attachments attachments;
+    private final Suppressions suppressions;
+    private final Timeline timeline;
     private final Clock clock;
 
-    public Outbox(Database database, Quota quota, Attachments attachments, Clock clock) {
+    public Outbox(Database database, Quota quota, Attachments attachments, Suppressions suppressions, Timeline timeline,
+                  Clock clock) {
         this.database = database;
         this.quota = quota;
         this.attachments = attachments;
+        this.suppressions = suppressions;
+        this.timeline = timeline;
         this.clock = clock;
     }
 
@@ -96,13 +107,32 @@ public final class Outbox {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
         if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
-            return chargeAndInsert(id, submission, day);
+            Optional<Acceptance> accepted = chargeAndInsert(id, submission, day);
+            if (accepted.isPresent()) {
+                return accepted.get();
+            }
+            // a recipient is suppressed: the transaction below drops it
         }
         DbTransaction tx = database.client().transaction();
         try {
+            Set<String> suppressed = suppressions.suppressed(tx, submission.keyId(), lowerCased(submission.message()));
+            List<String> dropped = dropped(submission.message(), suppressed);
+            Submission kept = submission;
+            if (!dropped.isEmpty()) {
+                NewMessage rest = submission.message().without(suppressed);
+                if (rest.recipientCount() == 0) {
+                    tx.rollback();
+                    return new Acceptance.AllSuppressed(dropped);
+                }
+                kept = new Submission(submission.keyId(), submission.keyHash(), rest, submission.requestId(),
+                                      submission.idempotency());
+            }
             for (int attempt = 0; attempt < IDEMPOTENT_ATTEMPTS; attempt++) {
-                if (insert(tx, id, submission).isPresent()) {
-                    return charge(tx, id, submission, day);
+                if (insert(tx, id, kept).isPresent()) {
+                    for (String address : dropped) {
+                        timeline.record(tx, id, submission.keyId(), TimelineType.SUPPRESSED, address, null, null, null);
+                    }
+                    return charge(tx, id, kept, day, dropped);
                 }
                 Optional<Acceptance> earlier = earlierAcceptance(tx, submission);
                 if (earlier.isPresent()) {
@@ -119,11 +149,26 @@ public final class Outbox {
         }
     }
 
+    /** The recipients' addresses, lower-cased as the suppression lists keep them. */
+    static List<String> lowerCased(NewMessage message) {
+        return message.recipients().stream().map(address -> Suppressions.normalize(address.address())).toList();
+    }
+
+    /** The recipients (as given) whose lower-cased address is suppressed. */
+    static List<String> dropped(NewMessage message, Set<String> suppressed) {
+        if (suppressed.isEmpty()) {
+            return List.of();
+        }
+        return message.recipients().stream().map(EmailAddress::address)
+                .filter(address -> suppressed.contains(Suppressions.normalize(address)))
+                .toList();
+    }
+
     /**
      * Stores the attachments of the message just inserted in {@code tx} and charges it, last
      * before COMMIT; nothing charged rolls back.
      */
-    private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day) {
+    private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day, List<String> dropped) {
         attachments.store(tx, Map.of(id, submission.message().attachments()));
         int recipients = submission.message().recipientCount();
         Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day, recipients, id);
@@ -132,23 +177,30 @@ public final class Outbox {
             return refused(submission, day, recipients);
         }
         tx.commit();
-        return new Acceptance.Accepted(id, charge.get());
+        return new Acceptance.Accepted(id, charge.get(), dropped);
     }
 
-    /** The common case, without an Idempotency-Key or attachments: one statement, committed on its own. */
-    private Acceptance chargeAndInsert(UUID id, Submission submission, LocalDate day) {
+    /**
+     * The common case, without an Idempotency-Key or attachments: one statement, committed on its
+     * own. Empty when nothing was charged because a recipient is suppressed.
+     */
+    private Optional<Acceptance> chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
+        String[] lookup = lowerCased(submission.message()).toArray(String[]::new);
         Optional<DbRow> row = insertParameters(Quota.chargeParameters(
                 database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT),
-                submission.keyId(), submission.keyHash(), day, recipients), id, submission)
+                submission.keyId(), submission.keyHash(), day, recipients).addParam(lookup), id, submission)
                 .execute();
         if (row.isEmpty()) {
-            return refused(submission, day, recipients);
+            if (!suppressions.suppressed(database.client().execute(), submission.keyId(), List.of(lookup)).isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(refused(submission, day, recipients));
         }
         if (Rows.optionalString(row.get(), "id").isEmpty()) {
             throw new IllegalStateException("charged without storing message " + id);
         }
-        return new Acceptance.Accepted(id, Quota.charged(row.get()).orElseThrow());
+        return Optional.of(new Acceptance.Accepted(id, Quota.charged(row.get()).orElseThrow(), List.of()));
     }
 
     /** Why nothing was charged: the limit, or the key is no longer what the caller proved. */
@@ -215,7 +267,7 @@ public final class Outbox {
         OptionalInt remaining = Rows.optionalInteger(earlier, "accept_remaining")
                 .map(OptionalInt::of)
                 .orElseGet(OptionalInt::empty);
-        return Optional.of(new Acceptance.Replayed(earlierId, remaining));
+        return Optional.of(new Acceptance.Replayed(earlierId, remaining, timeline.suppressedRecipients(tx, earlierId)));
     }
 
     static String mailbox(EmailAddress.Mailbox mailbox) {

@@ -22,15 +22,24 @@ public final class Quota {
      * The charge. Parameters: day, recipients, key id, key hash, recipients (positional: this
      * runs on every send).
      */
-    public static final String UPSERT = """
-            INSERT INTO daily_usage AS u (api_key_id, date, count)
-            SELECT k.id, ?, ?
-              FROM api_keys k
-             WHERE k.id = ? AND k.is_active AND k.key_hash = ? AND ? <= k.daily_limit
-            ON CONFLICT (api_key_id, date) DO UPDATE SET count = u.count + EXCLUDED.count
-             WHERE u.count + EXCLUDED.count <= (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id)
-            RETURNING u.count AS used, (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id) AS daily_limit
-            """;
+    public static final String UPSERT = upsertWhen("true");
+    /**
+     * The charge, made only where {@code condition} (SQL over the key row {@code k}) also holds;
+     * its parameters come after the upsert's.
+     */
+    public static String upsertWhen(String condition) {
+        return """
+                INSERT INTO daily_usage AS u (api_key_id, date, count)
+                SELECT k.id, ?, ?
+                  FROM api_keys k
+                 WHERE k.id = ? AND k.is_active AND k.key_hash = ? AND ? <= k.daily_limit AND """ + " " + condition + """
+
+                ON CONFLICT (api_key_id, date) DO UPDATE SET count = u.count + EXCLUDED.count
+                 WHERE u.count + EXCLUDED.count <= (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id)
+                RETURNING u.count AS used, (SELECT daily_limit FROM api_keys WHERE id = u.api_key_id) AS daily_limit
+                """;
+    }
+
     /**
      * The charge, also recording on the message what remained: what an idempotent replay
      * answers. Parameters: those of the upsert, then the message id.

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import dev.mgw.core.events.Timeline;
+import dev.mgw.core.events.TimelineJson;
 import dev.mgw.core.messages.Acceptance;
 import dev.mgw.core.messages.BatchAcceptance;
 import dev.mgw.core.messages.BatchOutbox;
@@ -52,6 +54,7 @@ public final class ApiService implements HttpService {
     private final Outbox outbox;
     private final BatchOutbox batchOutbox;
     private final Messages messages;
+    private final Timeline timeline;
     private final Quota quota;
     private final SendListener listener;
     private final long maxRequestSize;
@@ -69,7 +72,7 @@ public final class ApiService implements HttpService {
 
     /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
     public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
-                      BatchOutbox batchOutbox, Messages messages, Quota quota, SendListener listener,
+                      BatchOutbox batchOutbox, Messages messages, Timeline timeline, Quota quota, SendListener listener,
                       long maxRequestSize, BodyBudget budget, Clock clock) {
         this.admission = admission;
         this.authenticator = authenticator;
@@ -77,6 +80,7 @@ public final class ApiService implements HttpService {
         this.outbox = outbox;
         this.batchOutbox = batchOutbox;
         this.messages = messages;
+        this.timeline = timeline;
         this.quota = quota;
         this.listener = listener;
         this.maxRequestSize = maxRequestSize;
@@ -117,13 +121,14 @@ public final class ApiService implements HttpService {
                 LogContext.put("recipients", message.recipientCount());
                 listener.accepted(accepted.id(), message.recipientCount());
                 rateLimitHeaders(res, accepted.charge());
-                accepted(res, accepted.id(), accepted.charge().remaining());
+                accepted(res, accepted.id(), accepted.charge().remaining(), accepted.suppressed());
             }
             case Acceptance.Replayed replayed -> {
                 LogContext.put("message_id", replayed.id());
                 res.header("Idempotent-Replayed", "true");
-                accepted(res, replayed.id(), replayed.remaining().orElse(0));
+                accepted(res, replayed.id(), replayed.remaining().orElse(0), replayed.suppressed());
             }
+            case Acceptance.AllSuppressed suppressed -> throw Problem.allRecipientsSuppressed(suppressed.suppressed());
             case Acceptance.IdempotencyMismatch mismatch -> throw Problem.idempotencyMismatch();
             case Acceptance.IdempotencyInFlight inFlight -> throw Problem.conflict(
                     "a request with this Idempotency-Key is being processed; retry it to get its response");
@@ -197,11 +202,24 @@ public final class ApiService implements HttpService {
         return RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
     }
 
-    /** The 202 body, written directly: it has no free text, and this is the hottest response there is. */
-    private void accepted(ServerResponse res, UUID id, int remaining) {
+    /**
+     * The 202 body, written directly: it has no free text, and this is the hottest response there
+     * is; with suppressed recipients (rare), through JSON-P.
+     */
+    private void accepted(ServerResponse res, UUID id, int remaining, List<String> suppressed) {
         String messageId = id.toString();
-        res.header(HeaderNames.LOCATION, "/api/v1/messages/" + messageId)
-                .header(JsonBody.APPLICATION_JSON)
+        res.header(HeaderNames.LOCATION, "/api/v1/messages/" + messageId);
+        if (!suppressed.isEmpty()) {
+            JsonBody.send(res, Status.ACCEPTED_202, JSON.createObjectBuilder()
+                    .add("id", messageId)
+                    .add("status", "queued")
+                    .add("message", "Email queued for delivery")
+                    .add("remaining", remaining)
+                    .add("suppressed", JSON.createArrayBuilder(suppressed))
+                    .build());
+            return;
+        }
+        res.header(JsonBody.APPLICATION_JSON)
                 .status(Status.ACCEPTED_202)
                 .send(("{\"id\":\"" + messageId + "\",\"status\":\"queued\",\"message\":\"Email queued for delivery\","
                        + "\"remaining\":" + remaining + "}").getBytes(StandardCharsets.US_ASCII));
@@ -239,7 +257,10 @@ public final class ApiService implements HttpService {
             throw Problem.notFound("no such message");
         }
         switch (messages.findOwn(caller.keyId(), caller.keyHash(), id.get())) {
-            case Messages.Lookup.Found found -> JsonBody.send(res, Status.OK_200, messageJson(found.message()));
+            case Messages.Lookup.Found found -> JsonBody.send(res, Status.OK_200, JSON.createObjectBuilder(
+                    messageJson(found.message()))
+                    .add("events", TimelineJson.events(timeline.of(found.message())))
+                    .build());
             case Messages.Lookup.NotFound notFound -> throw Problem.notFound("no such message");
             case Messages.Lookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
@@ -313,6 +334,8 @@ public final class ApiService implements HttpService {
         optional(json, "sent_at", m.sentAt().map(Object::toString));
         json.add("attempts", m.attempts());
         optional(json, "last_error", m.lastError());
+        m.smtpCode().ifPresentOrElse(code -> json.add("smtp_code", code), () -> json.addNull("smtp_code"));
+        optional(json, "smtp_reply", m.smtpReply());
         json.add("attachments", attachmentsJson(m.attachments()));
         return json.build();
     }

@@ -78,6 +78,13 @@ public final class Problem extends RuntimeException {
                            errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid", errors);
     }
 
+    /** Every recipient of the message is on the key's or the global suppression list (SPEC §5.2). */
+    public static Problem allRecipientsSuppressed(List<String> suppressed) {
+        return new Problem(Status.UNPROCESSABLE_CONTENT_422, "all-recipients-suppressed", "All recipients suppressed",
+                           "every recipient is on the suppression list: " + String.join(", ", suppressed),
+                           suppressed.stream().map(address -> new FieldError("to", address + " is suppressed")).toList());
+    }
+
     public static Problem idempotencyMismatch() {
         return new Problem(Status.UNPROCESSABLE_CONTENT_422, "idempotency-key-reused", "Idempotency key reused",
                            "this Idempotency-Key was used with a different request body", List.of());

@@ -209,25 +209,41 @@ public final class Delivery implements AutoCloseable {
     private DeliveryOutcome outcome(OutboundMessage message, SendResult result, String transport,
                                     List<Runnable> reports) {
         Instant now = clock.instant();
+        boolean attemptsLeft = message.attempt() < config.delivery().maxAttempts();
         return switch (result) {
-            case SendResult.Delivered delivered -> {
-                reports.add(() -> report(message, "sent", delivered.rejected().orElse(null), delivered.reply()));
-                yield new DeliveryOutcome.Sent(message.id(), message.attempt(), now, transport,
-                                               message.messageIdHeader(), delivered.rejected());
+            case SendResult.Delivered delivered when attemptsLeft
+                                                     && delivered.refused().stream().anyMatch(r -> !r.permanent()) -> {
+                // taken for some, refused for now for others: those are tried again, the rest are settled
+                Instant next = now.plus(backoff.after(message.attempt()));
+                String error = delivered.note().orElseThrow();
+                reports.add(() -> report(message, "retry", error, "next attempt at " + next));
+                yield new DeliveryOutcome.Retry(message.id(), message.attempt(), error, next,
+                                                Optional.of(delivered.reply()), delivered.accepted(),
+                                                delivered.refused());
             }
-            case SendResult.Transient failure when message.attempt() < config.delivery().maxAttempts() -> {
+            case SendResult.Delivered delivered -> {
+                reports.add(() -> report(message, "sent", delivered.note().orElse(null), delivered.reply().text()));
+                yield new DeliveryOutcome.Sent(message.id(), message.attempt(), now, transport,
+                                               message.messageIdHeader(), delivered.note(),
+                                               Optional.of(delivered.reply()), delivered.accepted(),
+                                               delivered.refused());
+            }
+            case SendResult.Transient failure when attemptsLeft -> {
                 Instant next = now.plus(backoff.after(message.attempt()));
                 reports.add(() -> report(message, "retry", failure.error(), "next attempt at " + next));
-                yield new DeliveryOutcome.Retry(message.id(), message.attempt(), failure.error(), next);
+                yield new DeliveryOutcome.Retry(message.id(), message.attempt(), failure.error(), next, failure.reply(),
+                                                List.of(), failure.refused());
             }
             case SendResult.Transient failure -> {
                 String error = "gave up after " + message.attempt() + " attempts; last: " + failure.error();
                 reports.add(() -> report(message, "failed", error, null));
-                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), error);
+                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), error, failure.reply(),
+                                                 failure.refused());
             }
             case SendResult.Permanent failure -> {
                 reports.add(() -> report(message, "failed", failure.error(), null));
-                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), failure.error());
+                yield new DeliveryOutcome.Failed(message.id(), message.attempt(), failure.error(), failure.reply(),
+                                                 failure.refused());
             }
         };
     }

@@ -243,9 +243,9 @@ final class MailRenderer {
         }
     }
 
-    /** The envelope: to, cc and bcc. */
+    /** The envelope: to, cc and bcc, but those an earlier attempt settled. */
     static InternetAddress[] envelope(OutboundMessage message) throws MessagingException {
-        return addresses(message.envelopeRecipients());
+        return addresses(message.pendingRecipients());
     }
 
     private static InternetAddress address(EmailAddress.Mailbox mailbox) throws MessagingException {

@@ -2,9 +2,10 @@ package dev.mgw.server.delivery;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Optional;
+import java.util.List;
 
 import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.core.messages.RelayReply;
 
 import jakarta.mail.MessagingException;
 
@@ -20,7 +21,8 @@ final class SandboxSender implements MailSender {
     public SendResult send(OutboundMessage message) {
         try {
             renderer.render(message).writeTo(OutputStream.nullOutputStream());
-            return new SendResult.Delivered("sandbox: rendered, not sent", Optional.empty());
+            return new SendResult.Delivered(new RelayReply(250, "sandbox: rendered, not sent"), message.pendingRecipients(),
+                                            List.of());
         } catch (MessagingException | IOException | RuntimeException e) {
             return MailRenderer.renderFailed(e);
         }

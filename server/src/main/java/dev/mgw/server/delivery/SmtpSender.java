@@ -13,6 +13,8 @@ import javax.net.SocketFactory;
 
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.core.messages.Refusal;
+import dev.mgw.core.messages.RelayReply;
 
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
@@ -124,7 +126,7 @@ final class SmtpSender implements MailSender {
         try {
             transport.sendMessage(mime, envelope);
             lastUsedNanos = System.nanoTime();
-            return new SendResult.Delivered(reply(), Optional.empty());
+            return new SendResult.Delivered(reply(), addresses(envelope), List.of());
         } catch (SMTPSendFailedException e) {
             return sendFailed(e);
         } catch (SendFailedException e) {
@@ -140,49 +142,64 @@ final class SmtpSender implements MailSender {
     private SendResult sendFailed(SMTPSendFailedException e) {
         lastUsedNanos = System.nanoTime();
         if (e.getValidSentAddresses() != null && e.getValidSentAddresses().length > 0) {
-            return new SendResult.Delivered(reply(), Optional.of("refused: " + refusals(e)));
+            return new SendResult.Delivered(reply(), addresses(e.getValidSentAddresses()), refusals(e));
         }
         int code = e.getReturnCode();
         String error = limit(e.getMessage() == null ? String.valueOf(code) : e.getMessage().strip());
+        Optional<RelayReply> reply = code > 0 ? Optional.of(new RelayReply(code, error)) : Optional.empty();
         if (code >= 500) {
-            return new SendResult.Permanent(error);
+            return new SendResult.Permanent(error, reply, List.of());
         }
         close();
-        return new SendResult.Transient(error);
+        return new SendResult.Transient(error, reply, List.of());
     }
 
     /** No recipient taken: permanent only when every refusal was permanent. */
     private SendResult recipientsRefused(SendFailedException e) {
-        List<SMTPAddressFailedException> refusals = addressFailures(e);
-        String error = "every recipient refused: " + refusals(e);
-        boolean temporary = refusals.isEmpty() || refusals.stream().anyMatch(r -> r.getReturnCode() < 500);
+        List<Refusal> refusals = refusals(e);
+        String error = "every recipient refused: " + describeRefusals(e, refusals);
+        boolean temporary = refusals.isEmpty() || refusals.stream().anyMatch(r -> !r.permanent());
         close();
-        return temporary ? new SendResult.Transient(error) : new SendResult.Permanent(error);
+        return temporary ? new SendResult.Transient(error, Optional.empty(), refusals)
+                : new SendResult.Permanent(error, Optional.empty(), refusals);
     }
 
-    private static List<SMTPAddressFailedException> addressFailures(MessagingException e) {
-        List<SMTPAddressFailedException> failures = new ArrayList<>();
+    /** Each recipient's refusal at RCPT TO, from the exception chain Angus Mail builds with {@code sendpartial}. */
+    private static List<Refusal> refusals(MessagingException e) {
+        List<Refusal> refusals = new ArrayList<>();
         Exception next = e;
         while (next instanceof MessagingException m) {
             if (m instanceof SMTPAddressFailedException failure) {
-                failures.add(failure);
+                String text = failure.getMessage() == null ? String.valueOf(failure.getReturnCode())
+                        : failure.getMessage().strip();
+                refusals.add(new Refusal(failure.getAddress().getAddress(),
+                                         new RelayReply(failure.getReturnCode(), limit(text))));
             }
             next = m.getNextException();
         }
-        return failures;
+        return refusals;
     }
 
-    private static String refusals(MessagingException e) {
+    private static String describeRefusals(MessagingException e, List<Refusal> refusals) {
         List<String> parts = new ArrayList<>();
-        for (SMTPAddressFailedException failure : addressFailures(e)) {
-            parts.add(failure.getAddress().getAddress() + " (" + failure.getMessage().strip() + ")");
+        for (Refusal refusal : refusals) {
+            parts.add(refusal.recipient() + " (" + refusal.reply().text() + ")");
         }
         return limit(parts.isEmpty() ? String.valueOf(e.getMessage()) : String.join("; ", parts));
     }
 
-    private String reply() {
+    private static List<String> addresses(jakarta.mail.Address[] addresses) {
+        List<String> list = new ArrayList<>(addresses.length);
+        for (jakarta.mail.Address address : addresses) {
+            list.add(((InternetAddress) address).getAddress());
+        }
+        return list;
+    }
+
+    private RelayReply reply() {
         String reply = transport.getLastServerResponse();
-        return reply == null ? "250" : reply.strip();
+        int code = transport.getLastReturnCode();
+        return new RelayReply(code > 0 ? code : 250, reply == null ? "250" : limit(reply.strip()));
     }
 
     private static String describe(Exception e) {
