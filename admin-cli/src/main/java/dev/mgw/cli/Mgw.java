@@ -21,6 +21,8 @@ import dev.mgw.core.config.Setting;
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.DatabaseUnavailableException;
 import dev.mgw.core.db.Migrations;
+import dev.mgw.core.events.Timeline;
+import dev.mgw.core.webhooks.WebhookOutbox;
 
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -122,6 +124,15 @@ public final class Mgw implements AutoCloseable {
             database = Database.open(settings.target(), 2, settings.echo(), Database.Limits.TOOL);
         }
         return database;
+    }
+
+    /**
+     * Messages' timelines: reading them, and recording events with their webhook deliveries (the
+     * tool has no workers to wake: a gateway finds what it queues at its next poll).
+     */
+    public Timeline timeline() {
+        return new Timeline(database(), new WebhookOutbox(database(), clock, () -> {
+        }), clock);
     }
 
     public Migrations migrations() {

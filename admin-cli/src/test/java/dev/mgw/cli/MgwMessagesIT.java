@@ -1,5 +1,7 @@
 package dev.mgw.cli;
 
+import java.util.List;
+
 import dev.mgw.core.testing.TestDatabase;
 
 import jakarta.json.JsonArray;
@@ -68,6 +70,35 @@ class MgwMessagesIT {
         MgwRunner.Result missing = mgw.run("messages", "show", "0190f5e0-0000-7000-8000-00000000ffff");
         assertEquals(1, missing.exit());
         assertEquals(1, mgw.run("messages", "show", "not-an-id").exit());
+    }
+
+    @Test
+    void showPrintsTheTimelineOldestFirst() {
+        String key = db.queryString("SELECT id FROM api_keys WHERE name = 'shop'");
+        db.sql("INSERT INTO message_events (id, message_id, api_key_id, type, recipient, at, smtp_code, smtp_reply, detail) "
+               + "VALUES ('0190f5e0-0000-7000-8000-0000000000e1', '" + FAILED + "', '" + key + "', 'deferred', "
+               + "'user@example.com', now() - interval '100 seconds', 452, '452 4.2.2 Mailbox full', "
+               + "'{\"next_attempt_at\": \"2026-11-24T18:25:01Z\", \"attempt\": 1}'), "
+               + "('0190f5e0-0000-7000-8000-0000000000e2', '" + FAILED + "', '" + key + "', 'failed', NULL, "
+               + "now() - interval '50 seconds', 550, '550 5.1.1 user unknown', NULL)");
+        db.sql("UPDATE messages SET smtp_code = 250, smtp_reply = '250 2.0.0 Ok: queued as 4Xk' WHERE id = '" + SENT + "'");
+
+        MgwRunner.Result show = mgw.run("messages", "show", FAILED);
+        assertEquals(0, show.exit(), show::toString);
+        String timeline = show.out().substring(show.out().indexOf("timeline:"));
+        String[] lines = timeline.split("\n");
+        assertEquals(4, lines.length, timeline);
+        assertTrue(lines[1].contains("accepted"), timeline);
+        assertTrue(lines[2].matches(".*deferred\\s+user@example.com  452 4.2.2 Mailbox full  next attempt "
+                                    + "2026-11-24T18:25:01Z"), timeline);
+        assertTrue(lines[3].matches(".*failed\\s+550 5.1.1 user unknown"), timeline);
+
+        JsonObject sent = mgw.run("messages", "show", SENT, "--json").json();
+        JsonArray events = sent.getJsonArray("events");
+        assertEquals(List.of("accepted", "sent"), events.getValuesAs(JsonObject.class).stream()
+                .map(event -> event.getString("type")).toList());
+        assertEquals("250 2.0.0 Ok: queued as 4Xk", events.getJsonObject(1).getString("smtp_reply"));
+        assertEquals(250, sent.getInt("smtp_code"));
     }
 
     @Test

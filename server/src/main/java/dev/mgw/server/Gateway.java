@@ -30,6 +30,7 @@ import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
+import dev.mgw.server.suppressions.SuppressionsService;
 import dev.mgw.server.webhooks.WebhookWorkers;
 
 /**
@@ -54,6 +55,7 @@ public final class Gateway implements AutoCloseable {
     private final Suppressions suppressions;
     private final WebhookWorkers webhooks;
     private final WebhooksService webhooksApi;
+    private final SuppressionsService suppressionsApi;
     private final GatewayMetrics metrics;
     private final BodyBudget bodyBudget;
     private volatile boolean stopping;
@@ -143,6 +145,8 @@ public final class Gateway implements AutoCloseable {
                                                new WebhookEndpoints(database, new EndpointRules(config.webhooks()),
                                                                     webhookOutbox),
                                                webhookOutbox, config.maxRequestSize(), clock);
+        this.suppressionsApi = new SuppressionsService(admission, authenticator, suppressions, config.maxRequestSize(),
+                                                       clock);
     }
 
     /**
@@ -206,6 +210,10 @@ public final class Gateway implements AutoCloseable {
 
     public Suppressions suppressions() {
         return suppressions;
+    }
+
+    public SuppressionsService suppressionsApi() {
+        return suppressionsApi;
     }
 
     public WebhooksService webhooksApi() {

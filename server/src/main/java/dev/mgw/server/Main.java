@@ -133,7 +133,7 @@ public final class Main {
                                             gateway.config().trustedProxies()))
                 .register(new HealthService(gateway))
                 .register(new MetricsService(gateway.metrics()))
-                .register("/api/v1", gateway.api(), gateway.webhooksApi());
+                .register("/api/v1", gateway.api(), gateway.webhooksApi(), gateway.suppressionsApi());
         Problems.register(routing);
     }
 

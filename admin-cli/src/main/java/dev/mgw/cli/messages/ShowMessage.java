@@ -1,16 +1,21 @@
 package dev.mgw.cli.messages;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import dev.mgw.cli.MgwCommand;
 import dev.mgw.cli.Output;
 import dev.mgw.core.MgwException;
+import dev.mgw.core.events.TimelineEvent;
+import dev.mgw.core.events.TimelineJson;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.StoredAttachment;
 
+import jakarta.json.JsonObjectBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -24,11 +29,15 @@ public final class ShowMessage extends MgwCommand implements Callable<Integer> {
     public Integer call() {
         Messages.Listed listed = new Messages(mgw().database()).find(MessagesCommand.messageId(id))
                 .orElseThrow(() -> new MgwException("no message " + id));
+        MessageView m = listed.message();
+        List<TimelineEvent> events = mgw().timeline().of(m);
         if (json()) {
-            Output.json(out(), MessagesCommand.json(listed).build());
+            JsonObjectBuilder json = MessagesCommand.json(listed);
+            m.smtpCode().ifPresentOrElse(code -> json.add("smtp_code", code), () -> json.addNull("smtp_code"));
+            m.smtpReply().ifPresentOrElse(reply -> json.add("smtp_reply", reply), () -> json.addNull("smtp_reply"));
+            Output.json(out(), json.add("events", TimelineJson.events(events)).build());
             return 0;
         }
-        MessageView m = listed.message();
         PrintWriter out = out();
         line(out, "id", m.id());
         line(out, "key", listed.keyName() + " (" + m.keyId() + ")");
@@ -49,11 +58,22 @@ public final class ShowMessage extends MgwCommand implements Callable<Integer> {
         line(out, "transport", m.transport().orElse("-"));
         line(out, "message-id", m.smtpMessageId().orElse("-"));
         line(out, "last error", m.lastError().orElse("-"));
+        line(out, "relay reply", m.smtpReply().orElse("-"));
         line(out, "request id", m.requestId().orElse("-"));
         line(out, "attachments", m.attachments().isEmpty() ? "-" : m.attachments().size());
         for (StoredAttachment attachment : m.attachments()) {
             out.printf(Locale.ROOT, "  %s  %s  %,d bytes%s%n", attachment.filename(), attachment.contentType(), attachment.size(),
                        attachment.contentId().map(id -> "  inline, cid:" + id).orElse(""));
+        }
+        out.println("timeline:");
+        for (TimelineEvent event : events) {
+            StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "  %s  %-10s", Output.time(event.at()),
+                                                                 event.type().wireName()));
+            event.recipient().ifPresent(recipient -> text.append(' ').append(recipient));
+            event.smtpReply().ifPresent(reply -> text.append("  ").append(reply.replace('\n', ' ')));
+            event.detail().flatMap(detail -> Optional.ofNullable(detail.get("next_attempt_at")))
+                    .ifPresent(next -> text.append("  next attempt ").append(next.toString().replace("\"", "")));
+            out.println(text.toString().stripTrailing());
         }
         out.flush();
         return 0;

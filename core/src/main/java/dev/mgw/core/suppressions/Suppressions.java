@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
+import dev.mgw.core.keys.KeyNoLongerValidException;
 import dev.mgw.core.messages.RelayReply;
 
 import io.helidon.dbclient.DbExecute;
@@ -52,6 +53,9 @@ public final class Suppressions {
                SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, message_id = EXCLUDED.message_id,
                    expires_at = EXCLUDED.expires_at, updated_at = now()
             RETURNING """ + " " + COLUMNS;
+    private static final String KEY_VALID = """
+            SELECT 1 AS valid FROM api_keys WHERE id = CAST(:key AS uuid) AND is_active AND key_hash = :hash
+            """;
     private static final String REMOVE = """
             DELETE FROM suppressions
              WHERE address = ANY(CAST(:addresses AS text[])) AND api_key_id IS NOT DISTINCT FROM CAST(:key AS uuid)
@@ -126,21 +130,44 @@ public final class Suppressions {
      * there already. Returns them.
      */
     public List<Suppression> add(Scope scope, Collection<String> addresses, String reason, Optional<String> detail,
-                                 Optional<Instant> expiresAt) {
+                                 Optional<Instant> expiresAt, Optional<String> keyHash) {
         List<String> normalized = addresses.stream().map(Suppressions::normalize).distinct().toList();
-        return database.inTransaction(tx -> upsert(tx, scope, normalized, reason, detail, Optional.empty(), expiresAt));
+        return database.inTransaction(tx -> {
+            prove(tx, scope, keyHash);
+            return upsert(tx, scope, normalized, reason, detail, Optional.empty(), expiresAt);
+        });
+    }
+
+    /**
+     * A key acting through the API proves in the same transaction that it still holds the secret
+     * it authenticated with (SPEC §5.1); an operator ({@code keyHash} empty) needs no proof.
+     */
+    private static void prove(DbExecute tx, Scope scope, Optional<String> keyHash) {
+        if (keyHash.isEmpty()) {
+            return;
+        }
+        boolean valid = tx.createGet(KEY_VALID)
+                .addParam("key", scope.keyId().orElseThrow().toString())
+                .addParam("hash", keyHash.get())
+                .execute()
+                .isPresent();
+        if (!valid) {
+            throw new KeyNoLongerValidException();
+        }
     }
 
     /** Removes addresses from one list. Returns those that were on it. */
-    public List<String> remove(Scope scope, Collection<String> addresses) {
+    public List<String> remove(Scope scope, Collection<String> addresses, Optional<String> keyHash) {
         String[] normalized = addresses.stream().map(Suppressions::normalize).distinct().toArray(String[]::new);
-        return database.run(() -> database.client().execute()
-                .createQuery(REMOVE)
-                .addParam("addresses", normalized)
-                .addParam("key", scope.keyId().map(UUID::toString).orElse(null))
-                .execute()
-                .map(row -> Rows.string(row, "address"))
-                .toList());
+        return database.inTransaction(tx -> {
+            prove(tx, scope, keyHash);
+            return tx.createQuery(REMOVE)
+                    .addParam("addresses", normalized)
+                    .addParam("key", scope.keyId().map(UUID::toString).orElse(null))
+                    .execute()
+                    .map(row -> Rows.string(row, "address"))
+                    .toList();
+        });
     }
 
     /**
@@ -148,18 +175,20 @@ public final class Suppressions {
      * ones, or all.
      */
     public List<Suppression> list(Scope scope, Optional<String> address, Optional<String> reason, Optional<Long> before,
-                                  int limit) {
-        return database.run(() -> database.client().execute()
-                .createQuery(LIST)
-                .addParam("key", scope.keyId().map(UUID::toString).orElse(null))
-                .addParam("global", scope.onlyGlobal())
-                .addParam("address", address.map(Suppressions::normalize).orElse(null))
-                .addParam("reason", reason.orElse(null))
-                .addParam("before", before.orElse(null))
-                .addParam("limit", limit)
-                .execute()
-                .map(Suppressions::suppression)
-                .toList());
+                                  int limit, Optional<String> keyHash) {
+        return database.inTransaction(tx -> {
+            prove(tx, scope, keyHash);
+            return tx.createQuery(LIST)
+                    .addParam("key", scope.keyId().map(UUID::toString).orElse(null))
+                    .addParam("global", scope.onlyGlobal())
+                    .addParam("address", address.map(Suppressions::normalize).orElse(null))
+                    .addParam("reason", reason.orElse(null))
+                    .addParam("before", before.orElse(null))
+                    .addParam("limit", limit)
+                    .execute()
+                    .map(Suppressions::suppression)
+                    .toList();
+        });
     }
 
     private List<Suppression> upsert(DbExecute tx, Scope scope, List<String> addresses, String reason,

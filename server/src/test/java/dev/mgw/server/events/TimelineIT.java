@@ -92,6 +92,22 @@ class TimelineIT extends GatewayServerTest {
     }
 
     @Test
+    void aRecipientRefusedForNowWhileOthersAreTakenIsTheOnlyOneTheRetryGoesTo() {
+        String key = gw.key("mixed", 100);
+        relay.refuseRecipient("later@example.com", "452 4.2.2 Mailbox full");
+        String id = send(key, "[\"now@example.com\", \"later@example.com\"]");
+
+        JsonObject message = awaitStatus(key, id, "sent");
+
+        assertEquals(List.of("accepted", "deferred", "sent"), types(message));
+        assertEquals("later@example.com", message.getJsonArray("events").getJsonObject(1).getString("recipient"));
+        List<ScriptedRelay.Taken> taken = relay.taken("<" + id + "@acme.example>");
+        assertEquals(2, taken.size(), taken::toString);
+        assertEquals(List.of("now@example.com"), taken.get(0).recipients());
+        assertEquals(List.of("later@example.com"), taken.get(1).recipients(), "the retry goes to the pending one only");
+    }
+
+    @Test
     void aPartlyBouncedMessageIsSentToTheRestAndTheHardBounceIsSuppressed() {
         String key = gw.key("partly", 100);
         relay.refuseRecipient("gone@example.com", "550 5.1.1 <gone@example.com>: Recipient address rejected");
