@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 import dev.mgw.cli.db.DbCommand;
 import dev.mgw.cli.keys.KeysCommand;
 import dev.mgw.cli.messages.MessagesCommand;
+import dev.mgw.cli.suppressions.SuppressionsCommand;
 import dev.mgw.cli.usage.UsageCommand;
 import dev.mgw.cli.webhooks.WebhooksCommand;
 import dev.mgw.core.MgwException;
@@ -41,6 +42,7 @@ import picocli.CommandLine.ScopeType;
          subcommands = {KeysCommand.class,
                         UsageCommand.class,
                         MessagesCommand.class,
+                        SuppressionsCommand.class,
                         WebhooksCommand.class,
                         DbCommand.class,
                         AutoComplete.GenerateCompletion.class},
