@@ -130,6 +130,20 @@ final class Receiver implements AutoCloseable {
         }
     }
 
+    /**
+     * The next request to {@code path} (its path and query), skipping what arrives for other paths: a
+     * retry of an earlier test's event may still reach this shared receiver.
+     */
+    Request next(Duration timeout, String path) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Request request = next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (request.path().equals(path)) {
+                return request;
+            }
+        }
+    }
+
     /** Every request so far. */
     List<Request> all() {
         return new ArrayList<>(all);

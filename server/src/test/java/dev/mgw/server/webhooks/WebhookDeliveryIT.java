@@ -91,7 +91,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         assertEquals(202, queued.status(), queued::toString);
         String eventId = queued.json().getString("event_id");
 
-        Receiver.Request request = receiver.next(WAIT);
+        Receiver.Request request = receiver.next(WAIT, "/hooks/mgw?token=abc");
         assertEquals("POST", request.method());
         assertEquals("/hooks/mgw?token=abc", request.path());
         assertEquals(eventId, request.header("webhook-id"));
@@ -140,7 +140,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
                 tx, UUID.fromString(keyId("quiet")), Event.of(EventType.SENT, message, Instant.now())));
         assertEquals(0, none, "a key without endpoints: no row");
 
-        JsonObject payload = receiver.next(WAIT).json();
+        JsonObject payload = receiver.next(WAIT, "/sent").json();
         assertEquals("message.sent", payload.getString("type"));
         JsonObject data = payload.getJsonObject("data");
         assertEquals(message.toString(), data.getString("message_id"));
@@ -158,7 +158,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         receiver.answerInTurn(Receiver.Reply.status(500).body("database down"), Receiver.Reply.status(502));
         String eventId = test(key, endpoint);
 
-        Receiver.Request first = receiver.next(WAIT);
+        Receiver.Request first = receiver.next(WAIT, "/flaky");
         Await.until("the first failure recorded", WAIT, () -> attempts(eventId) == 1 && !locked(eventId));
         assertEquals("pending 500 database down HTTP 500", gw.db().queryString(
                 "SELECT status || ' ' || last_response_code || ' ' || last_response_body || ' ' || last_error "
@@ -169,13 +169,13 @@ class WebhookDeliveryIT extends GatewayServerTest {
         assertTrue(receiver.all().size() == 1, "nothing before the retry is due");
 
         makeDue(eventId);
-        Receiver.Request second = receiver.next(WAIT);
+        Receiver.Request second = receiver.next(WAIT, "/flaky");
         Await.until("the second failure recorded", WAIT, () -> attempts(eventId) == 2 && !locked(eventId));
         double secondDelay = gw.db().queryLong("SELECT extract(epoch FROM next_attempt_at - updated_at) "
                                                + "FROM webhook_deliveries WHERE event_id = '" + eventId + "'");
         assertTrue(secondDelay >= 230 && secondDelay <= 370, "the second retry after 5 min ±20%: " + secondDelay);
         makeDue(eventId);
-        Receiver.Request third = receiver.next(WAIT);
+        Receiver.Request third = receiver.next(WAIT, "/flaky");
         awaitStatus(eventId, "delivered");
 
         assertEquals(List.of(eventId, eventId, eventId),
@@ -218,7 +218,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
                 ? Receiver.Reply.status(302).header("Location", receiver.url("127.0.0.1", "/new"))
                 : Receiver.Reply.status(204));
         String eventId = test(key, endpoint);
-        receiver.next(WAIT);
+        receiver.next(WAIT, "/old");
         Await.until("the redirect recorded", WAIT, () -> attempts(eventId) == 1 && !locked(eventId));
         assertEquals("pending HTTP 302: redirects are not followed", gw.db().queryString(
                 "SELECT status || ' ' || last_error FROM webhook_deliveries WHERE event_id = '" + eventId + "'"));
@@ -232,14 +232,14 @@ class WebhookDeliveryIT extends GatewayServerTest {
         receiver.answerInTurn(Receiver.Reply.status(503).header("Retry-After", "120"),
                               Receiver.Reply.status(429).header("Retry-After", "7200"));
         String eventId = test(key, endpoint);
-        receiver.next(WAIT);
+        receiver.next(WAIT, "/busy");
         Await.until("the 503 recorded", WAIT, () -> attempts(eventId) == 1 && !locked(eventId));
         long wait = gw.db().queryLong("SELECT round(extract(epoch FROM next_attempt_at - updated_at)) "
                                       + "FROM webhook_deliveries WHERE event_id = '" + eventId + "'");
         assertTrue(wait >= 118 && wait <= 121, "Retry-After: 120 → " + wait + " s");
 
         makeDue(eventId);
-        receiver.next(WAIT);
+        receiver.next(WAIT, "/busy");
         Await.until("the 429 recorded", WAIT, () -> attempts(eventId) == 2 && !locked(eventId));
         long scheduled = gw.db().queryLong("SELECT round(extract(epoch FROM next_attempt_at - updated_at)) "
                                            + "FROM webhook_deliveries WHERE event_id = '" + eventId + "'");
@@ -278,7 +278,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         assertTrue(Duration.between(Instant.now(), until).toMinutes() > 23 * 60, "the old secret signs for 24 h");
 
         String eventId = test(key, endpoint);
-        Receiver.Request request = receiver.next(WAIT);
+        Receiver.Request request = receiver.next(WAIT, "/rotating");
         String timestamp = request.header("webhook-timestamp");
         assertEquals(List.of(Receiver.expectedSignature(newSecret, eventId, timestamp, request.body()),
                              Receiver.expectedSignature(endpoint.secret, eventId, timestamp, request.body())),
@@ -287,7 +287,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         gw.db().sql("UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' "
                     + "WHERE id = '" + endpoint.id + "'");
         String later = test(key, endpoint);
-        Receiver.Request after = receiver.next(WAIT);
+        Receiver.Request after = receiver.next(WAIT, "/rotating");
         assertEquals(List.of(Receiver.expectedSignature(newSecret, later, after.header("webhook-timestamp"), after.body())),
                      after.signatures(), "after 24 h the new secret alone");
     }
@@ -298,7 +298,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         Created endpoint = create(key, receiver.url("127.0.0.1", "/replayed"));
         receiver.answer(request -> Receiver.Reply.status(500));
         String eventId = test(key, endpoint);
-        receiver.next(WAIT);
+        receiver.next(WAIT, "/replayed");
         Await.until("the first failure recorded", WAIT, () -> attempts(eventId) == 1 && !locked(eventId));
         gw.db().sql("UPDATE webhook_deliveries SET attempts = 8, next_attempt_at = now() WHERE event_id = '" + eventId + "'");
         awaitStatus(eventId, "failed");
