@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 
 import dev.mgw.cli.MgwCommand;
 import dev.mgw.cli.Output;
-import dev.mgw.core.MgwException;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.StoredAttachment;
@@ -17,13 +16,12 @@ import picocli.CommandLine.Parameters;
 /** {@code mgw messages show ID}. */
 @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message's envelope, attachments and history (not its bodies).")
 public final class ShowMessage extends MgwCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The message id.")
+    @Parameters(paramLabel = "ID", description = "The message id, or its first 8 or more characters.")
     private String id;
 
     @Override
     public Integer call() {
-        Messages.Listed listed = new Messages(mgw().database()).find(MessagesCommand.messageId(id))
-                .orElseThrow(() -> new MgwException("no message " + id));
+        Messages.Listed listed = new Messages(mgw().database()).resolve(id);
         if (json()) {
             Output.json(out(), MessagesCommand.json(listed).build());
             return 0;

@@ -88,10 +88,12 @@ public final class ApiService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/send", RequestInfo.route("/api/v1/send", this::send))
                 .post("/send/batch", RequestInfo.route("/api/v1/send/batch", this::sendBatch))
+                .get("/messages", RequestInfo.route("/api/v1/messages", this::messages))
                 .get("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::message))
                 .get("/usage", RequestInfo.route("/api/v1/usage", this::usage))
                 .any("/send", Problems.methodNotAllowed("/api/v1/send", "POST"))
                 .any("/send/batch", Problems.methodNotAllowed("/api/v1/send/batch", "POST"))
+                .any("/messages", Problems.methodNotAllowed("/api/v1/messages", "GET"))
                 .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET"))
                 .any("/usage", Problems.methodNotAllowed("/api/v1/usage", "GET"));
     }
@@ -242,6 +244,23 @@ public final class ApiService implements HttpService {
             case Messages.Lookup.Found found -> JsonBody.send(res, Status.OK_200, messageJson(found.message()));
             case Messages.Lookup.NotFound notFound -> throw Problem.notFound("no such message");
             case Messages.Lookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** A page of the key's messages, newest first, filtered as the query says (SPEC §5.3). */
+    private void messages(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        MessageQuery query = MessageQuery.parse(req.query());
+        switch (messages.page(caller.keyId(), caller.keyHash(), query.filter(), query.cursor(), query.limit())) {
+            case Messages.PageLookup.Found found -> {
+                JsonArrayBuilder data = JSON.createArrayBuilder();
+                found.page().messages().forEach(m -> data.add(messageJson(m)));
+                JsonObjectBuilder body = JSON.createObjectBuilder().add("data", data);
+                found.page().next().ifPresentOrElse(next -> body.add("next_cursor", next.encode()),
+                                                    () -> body.addNull("next_cursor"));
+                JsonBody.send(res, Status.OK_200, body.build());
+            }
+            case Messages.PageLookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
     }
 
