@@ -157,8 +157,13 @@ public final class WebhookOutbox {
      * caller commits looks again moments later).
      */
     public long enqueue(DbExecute tx, UUID keyId, Event event) {
+        return enqueue(tx, keyId, MessageIds.next(clock), event);
+    }
+
+    /** As {@link #enqueue(DbExecute, UUID, Event)}, with the event's id (its {@code webhook-id}) given. */
+    public long enqueue(DbExecute tx, UUID keyId, UUID eventId, Event event) {
         long written = EventPayload.bind(tx.createNamedInsert("enqueue-webhook-event", ENQUEUE), keyId, event)
-                .addParam("event_id", MessageIds.next(clock).toString())
+                .addParam("event_id", eventId.toString())
                 .addParam("type", event.type().wireName())
                 .addParam("key", keyId.toString())
                 .execute();

@@ -124,7 +124,8 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Empties every gateway table (keys, usage, messages, webhooks and what refers to them), keeping the schema. */
     public void truncate() {
-        sql("TRUNCATE webhook_deliveries, webhook_endpoints, messages, daily_usage, api_keys CASCADE");
+        sql("TRUNCATE webhook_deliveries, webhook_endpoints, message_events, suppressions, messages, daily_usage, api_keys "
+            + "CASCADE");
     }
 
     @Override
