@@ -8,10 +8,12 @@ import java.util.UUID;
 import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Migrations;
+import dev.mgw.core.events.Timeline;
 import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.BatchOutbox;
+import dev.mgw.core.messages.Cancellations;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
@@ -115,6 +117,7 @@ public final class Gateway implements AutoCloseable {
                                   new Outbox(database, quota, attachments, clock),
                                   new BatchOutbox(database, quota, attachments, clock),
                                   new Messages(database),
+                                  new Cancellations(database, new Timeline(database, webhookOutbox, clock), clock),
                                   quota,
                                   new ApiService.SendListener() {
                                       @Override
