@@ -14,7 +14,6 @@ import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
 
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbStatement;
 
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -33,37 +32,25 @@ public final class Messages {
             """;
 
     /**
-     * The filters of a listing and where its page starts, as conditions on {@code m}. Time bounds
-     * and the cursor are always bound (infinity when absent), so that even a generic plan reads
-     * them as bounds of the (api_key_id, created_at, id) index and reads one page, not the key's
-     * whole history.
+     * A page of a key's own messages, and (on every row, or on the one row when there is none)
+     * whether the key is valid; {@link Conditions} fills in {@code %s}.
      */
-    private static final String FILTERS = """
-               AND m.created_at >= CAST(:since AS timestamptz)
-               AND m.created_at < CAST(:until AS timestamptz)
-               AND (m.created_at, m.id) < (CAST(:before AS timestamptz), CAST(:before_id AS uuid))
-               AND (CAST(:status AS text) IS NULL OR m.status = CAST(:status AS text))
-               AND (CAST(:to AS text) IS NULL
-                    OR EXISTS (SELECT 1 FROM unnest(m.to_recipients || m.cc_recipients || m.bcc_recipients) AS r(address)
-                                WHERE lower(r.address) = lower(CAST(:to AS text))))
-               AND m.tags @> CAST(:tags AS jsonb)
-            """;
-    /** One page of a key's own messages, and (on every row, or on the one row when there is none) whether the key is valid. */
-    private static final String PAGE_OWN = "SELECT (k.is_active AND k.key_hash = :hash) AS key_valid, " + VIEW_COLUMNS + """
+    static final String PAGE_OWN = "SELECT (k.is_active AND k.key_hash = :hash) AS key_valid, " + VIEW_COLUMNS + """
               FROM api_keys k
               LEFT JOIN LATERAL (SELECT * FROM messages m
                                   WHERE m.api_key_id = k.id
-            """ + FILTERS + """
+                                  %s
                                   ORDER BY m.created_at DESC, m.id DESC
                                   LIMIT :limit) m ON true
              WHERE k.id = :key
              ORDER BY m.created_at DESC, m.id DESC
             """;
+    /** The newest messages of all keys or one; {@link Conditions} fills in {@code %s}. */
     private static final String LIST = "SELECT k.name AS key_name, " + VIEW_COLUMNS + """
               FROM messages m
               JOIN api_keys k ON k.id = m.api_key_id
-             WHERE (CAST(:key AS uuid) IS NULL OR m.api_key_id = CAST(:key AS uuid))
-            """ + FILTERS + """
+             WHERE true
+             %s
              ORDER BY m.created_at DESC, m.id DESC
              LIMIT :limit
             """;
@@ -165,7 +152,9 @@ public final class Messages {
      * starting after the cursor; at most {@code limit}.
      */
     public PageLookup page(UUID keyId, String keyHash, MessageFilter filter, Optional<MessageCursor> after, int limit) {
-        List<DbRow> rows = database.run(() -> filtered(database.client().execute().createQuery(PAGE_OWN), filter, after)
+        Conditions conditions = Conditions.of(filter, after);
+        List<DbRow> rows = database.run(() -> conditions.bind(database.client().execute()
+                                                                      .createQuery(conditions.fill(PAGE_OWN)))
                 .addParam("hash", keyHash)
                 .addParam("key", keyId)
                 .addParam("limit", limit + 1)
@@ -185,24 +174,12 @@ public final class Messages {
 
     /** The newest messages of every key (or the filter's key) that match the filter, for operators. */
     public List<Listed> list(MessageFilter filter, int limit) {
-        return database.run(() -> filtered(database.client().execute().createQuery(LIST), filter, Optional.empty())
-                .addParam("key", filter.keyId().map(UUID::toString).orElse(null))
+        Conditions conditions = Conditions.of(filter, Optional.empty());
+        return database.run(() -> conditions.bind(database.client().execute().createQuery(conditions.fill(LIST)))
                 .addParam("limit", limit)
                 .execute()
                 .map(row -> new Listed(view(row), Rows.string(row, "key_name")))
                 .toList());
-    }
-
-    private static <S extends DbStatement<S>> S filtered(S statement, MessageFilter filter,
-                                                                              Optional<MessageCursor> after) {
-        return statement
-                .addParam("since", filter.since().map(Instant::toString).orElse("-infinity"))
-                .addParam("until", filter.until().map(Instant::toString).orElse("infinity"))
-                .addParam("before", after.map(c -> c.createdAt().toString()).orElse("infinity"))
-                .addParam("before_id", after.map(c -> c.id().toString()).orElse(LAST_ID))
-                .addParam("status", filter.status().orElse(null))
-                .addParam("to", filter.to().orElse(null))
-                .addParam("tags", filter.tagsJson());
     }
 
     /**
