@@ -33,10 +33,6 @@ public record MessageFilter(Optional<String> status,
                                  Optional.empty());
     }
 
-    public MessageFilter withStatus(String status) {
-        return new MessageFilter(Optional.of(status), keyId, to, tags, since, until);
-    }
-
     public MessageFilter withKey(UUID keyId) {
         return new MessageFilter(status, Optional.of(keyId), to, tags, since, until);
     }
