@@ -13,6 +13,7 @@ import dev.mgw.core.keys.ApiKeys;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.BatchOutbox;
+import dev.mgw.core.messages.Cancellations;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
@@ -124,6 +125,7 @@ public final class Gateway implements AutoCloseable {
                                   new BatchOutbox(database, quota, attachments, suppressions, timeline, clock),
                                   new Messages(database),
                                   timeline,
+                                  new Cancellations(database, timeline, clock),
                                   quota,
                                   new ApiService.SendListener() {
                                       @Override

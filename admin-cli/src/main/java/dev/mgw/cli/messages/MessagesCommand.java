@@ -1,10 +1,8 @@
 package dev.mgw.cli.messages;
 
 import java.util.Optional;
-import java.util.UUID;
 
 import dev.mgw.cli.Output;
-import dev.mgw.core.MgwException;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.StoredAttachment;
@@ -17,17 +15,9 @@ import static dev.mgw.core.JsonP.JSON;
 
 /** {@code mgw messages}: what happened to messages, and a second chance for failed ones. */
 @Command(name = "messages", mixinStandardHelpOptions = true,
-         description = "List and inspect messages; put failed ones back in the queue.",
-         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class})
+         description = "List and inspect messages; put failed ones back in the queue, one or in bulk; cancel queued ones.",
+         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class, CancelMessage.class})
 public final class MessagesCommand {
-    static UUID messageId(String text) {
-        try {
-            return UUID.fromString(text.strip());
-        } catch (IllegalArgumentException e) {
-            throw new MgwException("'" + text + "' is not a message id");
-        }
-    }
-
     /** The JSON shape of a message in every {@code mgw messages} command. */
     static JsonObjectBuilder json(Messages.Listed listed) {
         MessageView m = listed.message();

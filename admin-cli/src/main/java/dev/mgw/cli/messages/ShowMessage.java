@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 
 import dev.mgw.cli.MgwCommand;
 import dev.mgw.cli.Output;
-import dev.mgw.core.MgwException;
 import dev.mgw.core.events.TimelineEvent;
 import dev.mgw.core.events.TimelineJson;
 import dev.mgw.core.messages.MessageView;
@@ -22,13 +21,12 @@ import picocli.CommandLine.Parameters;
 /** {@code mgw messages show ID}. */
 @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message's envelope, attachments and history (not its bodies).")
 public final class ShowMessage extends MgwCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The message id.")
+    @Parameters(paramLabel = "ID", description = "The message id, or its first 8 or more characters.")
     private String id;
 
     @Override
     public Integer call() {
-        Messages.Listed listed = new Messages(mgw().database()).find(MessagesCommand.messageId(id))
-                .orElseThrow(() -> new MgwException("no message " + id));
+        Messages.Listed listed = new Messages(mgw().database()).resolve(id);
         MessageView m = listed.message();
         List<TimelineEvent> events = mgw().timeline().of(m);
         if (json()) {

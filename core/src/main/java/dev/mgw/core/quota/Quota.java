@@ -58,6 +58,12 @@ public final class Quota {
              WHERE k.id = :key
             """;
 
+    /** Gives recipients back to a key's count for a day (a canceled message), never below zero. */
+    private static final String CREDIT = """
+            UPDATE daily_usage SET count = greatest(count - :recipients, 0)
+             WHERE api_key_id = :key AND date = :day
+            """;
+
     private final Database database;
 
     public Quota(Database database) {
@@ -78,6 +84,15 @@ public final class Quota {
                 .addParam(messageId)
                 .execute()
                 .flatMap(Quota::charged);
+    }
+
+    /** Gives {@code recipients} back to the key's count for {@code day}, inside the caller's transaction. */
+    public static void credit(DbExecute tx, UUID keyId, LocalDate day, int recipients) {
+        tx.createNamedUpdate("credit-quota", CREDIT)
+                .addParam("recipients", recipients)
+                .addParam("key", keyId)
+                .addParam("day", day)
+                .execute();
     }
 
     /** Adds the parameters of the upsert, in its order. */

@@ -12,6 +12,7 @@ import dev.mgw.core.messages.Acceptance;
 import dev.mgw.core.messages.BatchAcceptance;
 import dev.mgw.core.messages.BatchOutbox;
 import dev.mgw.core.messages.BatchSubmission;
+import dev.mgw.core.messages.Cancellations;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.messages.MessageView;
 import dev.mgw.core.messages.Messages;
@@ -21,6 +22,7 @@ import dev.mgw.core.messages.StoredAttachment;
 import dev.mgw.core.messages.Submission;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.webhooks.Owner;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.auth.Caller;
 import dev.mgw.server.observe.LogContext;
@@ -41,8 +43,8 @@ import jakarta.json.JsonObjectBuilder;
 import static dev.mgw.core.JsonP.JSON;
 
 /**
- * {@code /api/v1}: send a message or a batch of them, read one of the key's messages, read the
- * key's usage. Send bodies are read within the {@link BodyBudget}, and their room is held until
+ * {@code /api/v1}: send a message or a batch of them, list, read and cancel the key's messages,
+ * read the key's usage. Send bodies are read within the {@link BodyBudget}, and their room is held until
  * the handler ends, when their attachments are in the database.
  */
 public final class ApiService implements HttpService {
@@ -55,6 +57,7 @@ public final class ApiService implements HttpService {
     private final BatchOutbox batchOutbox;
     private final Messages messages;
     private final Timeline timeline;
+    private final Cancellations cancellations;
     private final Quota quota;
     private final SendListener listener;
     private final long maxRequestSize;
@@ -72,7 +75,8 @@ public final class ApiService implements HttpService {
 
     /** {@code admission} runs first on every API request and throws (a 503) under overload: {@link Admission}. */
     public ApiService(Runnable admission, Authenticator authenticator, SendRequestParser parser, Outbox outbox,
-                      BatchOutbox batchOutbox, Messages messages, Timeline timeline, Quota quota, SendListener listener,
+                      BatchOutbox batchOutbox, Messages messages, Timeline timeline, Cancellations cancellations,
+                      Quota quota, SendListener listener,
                       long maxRequestSize, BodyBudget budget, Clock clock) {
         this.admission = admission;
         this.authenticator = authenticator;
@@ -81,6 +85,7 @@ public final class ApiService implements HttpService {
         this.batchOutbox = batchOutbox;
         this.messages = messages;
         this.timeline = timeline;
+        this.cancellations = cancellations;
         this.quota = quota;
         this.listener = listener;
         this.maxRequestSize = maxRequestSize;
@@ -92,11 +97,14 @@ public final class ApiService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/send", RequestInfo.route("/api/v1/send", this::send))
                 .post("/send/batch", RequestInfo.route("/api/v1/send/batch", this::sendBatch))
+                .get("/messages", RequestInfo.route("/api/v1/messages", this::messages))
                 .get("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::message))
+                .delete("/messages/{id}", RequestInfo.route("/api/v1/messages/{id}", this::cancel))
                 .get("/usage", RequestInfo.route("/api/v1/usage", this::usage))
                 .any("/send", Problems.methodNotAllowed("/api/v1/send", "POST"))
                 .any("/send/batch", Problems.methodNotAllowed("/api/v1/send/batch", "POST"))
-                .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET"))
+                .any("/messages", Problems.methodNotAllowed("/api/v1/messages", "GET"))
+                .any("/messages/{id}", Problems.methodNotAllowed("/api/v1/messages/{id}", "GET", "DELETE"))
                 .any("/usage", Problems.methodNotAllowed("/api/v1/usage", "GET"));
     }
 
@@ -263,6 +271,37 @@ public final class ApiService implements HttpService {
                     .build());
             case Messages.Lookup.NotFound notFound -> throw Problem.notFound("no such message");
             case Messages.Lookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** Cancels one of the key's queued messages (SPEC §5.3): 200 with it, 409 once it is sending or final. */
+    private void cancel(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        UUID id = uuid(req.path().pathParameters().get("id")).orElseThrow(() -> Problem.notFound("no such message"));
+        LogContext.put("message_id", id);
+        switch (cancellations.cancel(Owner.key(caller.keyId(), caller.keyHash()), id)) {
+            case Cancellations.Result.Canceled canceled -> JsonBody.send(res, Status.OK_200, messageJson(canceled.message()));
+            case Cancellations.Result.NotCancelable notCancelable -> throw Problem.conflict(
+                    "the message is " + notCancelable.message().status() + "; only a queued message can be canceled");
+            case Cancellations.Result.NotFound notFound -> throw Problem.notFound("no such message");
+            case Cancellations.Result.KeyInvalid invalid -> throw authenticator.revoked(caller);
+        }
+    }
+
+    /** A page of the key's messages, newest first, filtered as the query says (SPEC §5.3). */
+    private void messages(ServerRequest req, ServerResponse res) {
+        Caller caller = authenticate(req);
+        MessageQuery query = MessageQuery.parse(req.query());
+        switch (messages.page(caller.keyId(), caller.keyHash(), query.filter(), query.cursor(), query.limit())) {
+            case Messages.PageLookup.Found found -> {
+                JsonArrayBuilder data = JSON.createArrayBuilder();
+                found.page().messages().forEach(m -> data.add(messageJson(m)));
+                JsonObjectBuilder body = JSON.createObjectBuilder().add("data", data);
+                found.page().next().ifPresentOrElse(next -> body.add("next_cursor", next.encode()),
+                                                    () -> body.addNull("next_cursor"));
+                JsonBody.send(res, Status.OK_200, body.build());
+            }
+            case Messages.PageLookup.KeyInvalid invalid -> throw authenticator.revoked(caller);
         }
     }
 
