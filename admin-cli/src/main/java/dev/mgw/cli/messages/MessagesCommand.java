@@ -17,8 +17,8 @@ import static dev.mgw.core.JsonP.JSON;
 
 /** {@code mgw messages}: what happened to messages, and a second chance for failed ones. */
 @Command(name = "messages", mixinStandardHelpOptions = true,
-         description = "List and inspect messages; put failed ones back in the queue.",
-         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class})
+         description = "List and inspect messages; put failed ones back in the queue; apply retention now.",
+         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class, PurgeMessages.class})
 public final class MessagesCommand {
     static UUID messageId(String text) {
         try {

@@ -44,8 +44,9 @@ public final class Messages {
     private static final String RETRY = """
             UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = now(), locked_until = NULL,
                                 updated_at = now()
-             WHERE id = :id AND status = 'failed'
+             WHERE id = :id AND status = 'failed' AND bodies_removed_at IS NULL
             """;
+    private static final String BODIES_REMOVED = "SELECT bodies_removed_at IS NOT NULL AS removed FROM messages WHERE id = :id";
 
     private final Database database;
 
@@ -111,9 +112,22 @@ public final class Messages {
         long updated = database.run(() -> database.client().execute().createUpdate(RETRY).addParam("id", id).execute());
         if (updated == 0) {
             Listed message = find(id).orElseThrow(() -> new MgwException("no message " + id));
+            if (bodiesRemoved(id)) {
+                throw new MgwException("message " + id + " cannot be retried: retention removed its bodies "
+                                       + "(RETENTION_BODY_DAYS)");
+            }
             throw new MgwException("message " + id + " is " + message.message().status()
                                    + "; only failed messages can be retried");
         }
+    }
+
+    private boolean bodiesRemoved(UUID id) {
+        return database.run(() -> database.client().execute()
+                .createGet(BODIES_REMOVED)
+                .addParam("id", id)
+                .execute()
+                .map(row -> Rows.bool(row, "removed"))
+                .orElse(false));
     }
 
     static MessageView view(DbRow row) {
