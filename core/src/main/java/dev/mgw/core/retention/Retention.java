@@ -59,15 +59,19 @@ public final class Retention {
             "DELETE FROM message_attachments WHERE message_id = ANY(CAST(:ids AS uuid[]))",
             "DELETE FROM messages WHERE id = ANY(CAST(:ids AS uuid[]))");
 
-    /** Finished messages that still have their bodies, finished before the cutoff (index messages_bodies_kept). */
+    /**
+     * Finished messages that still have their bodies, finished before the cutoff (index
+     * messages_bodies_kept), but not those that go whole ({@code :rows_cutoff}).
+     */
     private static final String CLAIM_BODIES = "SELECT id FROM messages WHERE " + FINISHED + """
-               AND bodies_removed_at IS NULL AND updated_at < :cutoff
+               AND bodies_removed_at IS NULL AND updated_at < :cutoff AND updated_at >= :rows_cutoff
              ORDER BY updated_at
              LIMIT :batch
                FOR UPDATE SKIP LOCKED
             """;
     private static final String COUNT_BODIES = "SELECT count(*) AS n FROM messages WHERE " + FINISHED
-                                               + " AND bodies_removed_at IS NULL AND updated_at < :cutoff";
+                                               + " AND bodies_removed_at IS NULL AND updated_at < :cutoff"
+                                               + " AND updated_at >= :rows_cutoff";
     /**
      * The bodies of the claimed messages ({@code :ids}), one statement per table that keeps body
      * material, the message's own marker last. {@code updated_at} stays: it is when the message finished.
@@ -109,26 +113,28 @@ public final class Retention {
     private record Step(String name, String count, Stage stage, Remover remover) {
     }
 
-    /** Which cutoff a step uses. */
+    /** Which cutoff a step uses ({@code :cutoff}); a body step also gets the rows' cutoff ({@code :rows_cutoff}). */
     private enum Stage {
         BODIES, ROWS
     }
 
     @FunctionalInterface
     private interface Remover {
-        long remove(DbTransaction tx, Instant cutoff, int batch);
+        long remove(DbTransaction tx, Instant cutoff, Instant rowsCutoff, int batch);
     }
 
     /** In this order: expired messages first, so that no body is stripped from a message about to go. */
     private static final List<Step> STEPS = List.of(
             new Step("messages", COUNT_EXPIRED, Stage.ROWS,
-                     (tx, cutoff, batch) -> claimed(tx, CLAIM_EXPIRED, DELETE_MESSAGES, cutoff, batch)),
+                     (tx, cutoff, rowsCutoff, batch) -> claimed(tx, CLAIM_EXPIRED, DELETE_MESSAGES, Stage.ROWS, cutoff,
+                                                                rowsCutoff, batch)),
             new Step("message bodies", COUNT_BODIES, Stage.BODIES,
-                     (tx, cutoff, batch) -> claimed(tx, CLAIM_BODIES, STRIP_BODIES, cutoff, batch)),
+                     (tx, cutoff, rowsCutoff, batch) -> claimed(tx, CLAIM_BODIES, STRIP_BODIES, Stage.BODIES, cutoff,
+                                                                rowsCutoff, batch)),
             new Step("webhook deliveries", COUNT_DELIVERIES, Stage.ROWS,
-                     (tx, cutoff, batch) -> deleted(tx, DELETE_DELIVERIES, cutoff, batch)),
+                     (tx, cutoff, rowsCutoff, batch) -> deleted(tx, DELETE_DELIVERIES, cutoff, batch)),
             new Step("batch requests", COUNT_BATCH_REQUESTS, Stage.ROWS,
-                     (tx, cutoff, batch) -> deleted(tx, DELETE_BATCH_REQUESTS, cutoff, batch)));
+                     (tx, cutoff, rowsCutoff, batch) -> deleted(tx, DELETE_BATCH_REQUESTS, cutoff, batch)));
 
     private final Database database;
     private final Clock clock;
@@ -172,9 +178,13 @@ public final class Retention {
         return database.run(() -> {
             Map<String, Long> counts = new LinkedHashMap<>();
             for (Step step : STEPS) {
-                counts.put(step.name(), database.client().execute()
+                var count = database.client().execute()
                         .createGet(step.count())
-                        .addParam("cutoff", Rows.param(cutoff(step, now)))
+                        .addParam("cutoff", Rows.param(cutoff(step, now)));
+                if (step.stage() == Stage.BODIES) {
+                    count.addParam("rows_cutoff", Rows.param(now.minus(rowAge)));
+                }
+                counts.put(step.name(), count
                         .execute()
                         .map(row -> Rows.longValue(row, "n"))
                         .orElse(0L));
@@ -203,7 +213,7 @@ public final class Retention {
                 if (left == 0) {
                     break;
                 }
-                long removed = step.remover().remove(tx, cutoff(step, now), left);
+                long removed = step.remover().remove(tx, cutoff(step, now), now.minus(rowAge), left);
                 counts.put(step.name(), removed);
                 left -= (int) removed;
             }
@@ -234,10 +244,15 @@ public final class Retention {
     }
 
     /** Claims a batch of messages and runs each statement on them; returns how many messages. */
-    private static long claimed(DbTransaction tx, String claim, List<String> statements, Instant cutoff, int batch) {
-        String[] ids = tx.createQuery(claim)
+    private static long claimed(DbTransaction tx, String claim, List<String> statements, Stage stage, Instant cutoff,
+                                Instant rowsCutoff, int batch) {
+        var query = tx.createQuery(claim)
                 .addParam("cutoff", Rows.param(cutoff))
-                .addParam("batch", batch)
+                .addParam("batch", batch);
+        if (stage == Stage.BODIES) {
+            query.addParam("rows_cutoff", Rows.param(rowsCutoff));
+        }
+        String[] ids = query
                 .execute()
                 .map(row -> Rows.uuid(row, "id").toString())
                 .toArray(String[]::new);

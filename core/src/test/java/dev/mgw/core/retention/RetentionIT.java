@@ -132,8 +132,8 @@ class RetentionIT {
         assertEquals(Map.of("messages", 0L, "message bodies", 3L, "webhook deliveries", 0L, "batch requests", 0L),
                      retention.due().counts());
         clock.advance(Duration.ofDays(30));
-        assertEquals(Map.of("messages", 3L, "message bodies", 3L, "webhook deliveries", 1L, "batch requests", 0L),
-                     retention.due().counts());
+        assertEquals(Map.of("messages", 3L, "message bodies", 0L, "webhook deliveries", 1L, "batch requests", 0L),
+                     retention.due().counts(), "a message that goes whole is not counted twice");
         assertEquals(4, db.queryLong("SELECT count(*) FROM messages"));
         assertEquals(4, db.queryLong("SELECT count(*) FROM messages WHERE bodies_removed_at IS NULL"));
         assertEquals(1, db.queryLong("SELECT count(*) FROM webhook_deliveries"));
