@@ -29,6 +29,12 @@ final class MgwRunner {
         this(db, Clock.systemUTC());
     }
 
+    /** With these settings in its environment too. */
+    MgwRunner(TestDatabase db, Map<String, String> settings) {
+        this(db, Clock.systemUTC());
+        this.env.putAll(settings);
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -20,6 +20,7 @@ import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
 import dev.mgw.core.suppressions.Suppressions;
+import dev.mgw.core.retention.Retention;
 import dev.mgw.core.webhooks.EndpointRules;
 import dev.mgw.core.webhooks.WebhookEndpoints;
 import dev.mgw.core.webhooks.WebhookOutbox;
@@ -32,6 +33,7 @@ import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
 import dev.mgw.server.suppressions.SuppressionsService;
+import dev.mgw.server.retention.RetentionWorker;
 import dev.mgw.server.webhooks.WebhookWorkers;
 
 /**
@@ -58,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final WebhooksService webhooksApi;
     private final SuppressionsService suppressionsApi;
     private final GatewayMetrics metrics;
+    private final RetentionWorker retention;
     private final BodyBudget bodyBudget;
     private volatile boolean stopping;
 
@@ -90,6 +93,7 @@ public final class Gateway implements AutoCloseable {
         this.timeline = new Timeline(database, webhookOutbox, clock);
         this.suppressions = new Suppressions(database);
         DeliveryQueue queue = new DeliveryQueue(database, timeline, suppressions, config.suppressHardBounces());
+        this.retention = new RetentionWorker(new Retention(database, clock, config.retention()));
         Attachments attachments = new Attachments(database);
         this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
             @Override
@@ -170,10 +174,11 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
-    /** Starts the delivery and webhook workers. */
+    /** Starts the delivery, webhook and retention workers. */
     public void start() {
         delivery.start();
         webhooks.start();
+        retention.start();
     }
 
     public GatewayConfig config() {
@@ -222,6 +227,10 @@ public final class Gateway implements AutoCloseable {
         return webhooksApi;
     }
 
+    public RetentionWorker retention() {
+        return retention;
+    }
+
     public GatewayMetrics metrics() {
         return metrics;
     }
@@ -255,7 +264,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue) and the
-     * webhook workers (posts in flight get what is left of those 10 s), then the rest.
+     * webhook workers (posts in flight get what is left of those 10 s), retention (a batch in
+     * flight is one short transaction), then the rest.
      */
     @Override
     public void close() {
@@ -264,6 +274,7 @@ public final class Gateway implements AutoCloseable {
         delivery.stop(SHUTDOWN_GRACE);
         webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));
         webhooks.close();
+        retention.stop(Duration.ofSeconds(2));
         authenticator.close();
         admission.close();
         metrics.close();

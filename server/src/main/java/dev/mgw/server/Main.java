@@ -11,6 +11,7 @@ import dev.mgw.core.config.GatewayConfig;
 import dev.mgw.core.db.DatabaseUnavailableException;
 import dev.mgw.core.db.Migrations;
 import dev.mgw.server.api.HttpConnections;
+import dev.mgw.server.api.OpenApiService;
 import dev.mgw.server.api.ProblemDirectHandler;
 import dev.mgw.server.api.Problems;
 import dev.mgw.server.observe.AccessLog;
@@ -133,6 +134,7 @@ public final class Main {
                                             gateway.config().trustedProxies()))
                 .register(new HealthService(gateway))
                 .register(new MetricsService(gateway.metrics()))
+                .register(new OpenApiService())
                 .register("/api/v1", gateway.api(), gateway.webhooksApi(), gateway.suppressionsApi());
         Problems.register(routing);
     }

@@ -15,8 +15,8 @@ import static dev.mgw.core.JsonP.JSON;
 
 /** {@code mgw messages}: what happened to messages, and a second chance for failed ones. */
 @Command(name = "messages", mixinStandardHelpOptions = true,
-         description = "List and inspect messages; put failed ones back in the queue, one or in bulk; cancel queued ones.",
-         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class, CancelMessage.class})
+         description = "List and inspect messages; put failed ones back in the queue, one or in bulk; cancel queued ones; apply retention now.",
+         subcommands = {ListMessages.class, ShowMessage.class, RetryMessage.class, CancelMessage.class, PurgeMessages.class})
 public final class MessagesCommand {
     /** The JSON shape of a message in every {@code mgw messages} command. */
     static JsonObjectBuilder json(Messages.Listed listed) {

@@ -70,12 +70,14 @@ public final class Messages {
     private static final String RETRY = """
             UPDATE messages SET status = 'queued', attempts = 0, next_attempt_at = now(), locked_until = NULL,
                                 updated_at = now()
-             WHERE id = :id AND status = 'failed'
+             WHERE id = :id AND status = 'failed' AND bodies_removed_at IS NULL
             """;
+    private static final String BODIES_REMOVED = "SELECT bodies_removed_at IS NOT NULL AS removed FROM messages WHERE id = :id";
 
     /** Failed messages (of a key, failed since a time) after an id, in id order: one batch of a bulk retry. */
     private static final String FAILED_BATCH_CONDITION = """
              WHERE status = 'failed'
+               AND bodies_removed_at IS NULL
                AND id > CAST(:after AS uuid)
                AND updated_at >= CAST(:since AS timestamptz)
                AND (CAST(:key AS uuid) IS NULL OR api_key_id = CAST(:key AS uuid))
@@ -243,6 +245,10 @@ public final class Messages {
         long updated = database.run(() -> database.client().execute().createUpdate(RETRY).addParam("id", id).execute());
         if (updated == 0) {
             Listed message = find(id).orElseThrow(() -> new MgwException("no message " + id));
+            if (bodiesRemoved(id)) {
+                throw new MgwException("message " + id + " cannot be retried: retention removed its bodies "
+                                       + "(RETENTION_BODY_DAYS)");
+            }
             throw new MgwException("message " + id + " is " + message.message().status()
                                    + "; only failed messages can be retried");
         }
@@ -284,6 +290,15 @@ public final class Messages {
             retried += batch.size();
             after = batch.stream().map(UUID::toString).max(String::compareTo).orElseThrow();
         }
+    }
+
+    private boolean bodiesRemoved(UUID id) {
+        return database.run(() -> database.client().execute()
+                .createGet(BODIES_REMOVED)
+                .addParam("id", id)
+                .execute()
+                .map(row -> Rows.bool(row, "removed"))
+                .orElse(false));
     }
 
     static MessageView view(DbRow row) {
