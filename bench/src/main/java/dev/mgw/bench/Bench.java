@@ -34,6 +34,12 @@ import dev.mgw.core.testing.TestDatabase;
  * noisy, so the peak and its pgbench baselines are measured in alternating rounds and each
  * reported as the median.
  *
+ * <p>Order: accept phases with delivery off (peak rounds against pgbench, half and twice the peak),
+ * the same with delivery on (sandbox), end to end into the sink against pgbench's reference
+ * lifecycle, keys, batch, attachments, delivery, webhooks ({@link WebhookBench}). {@code
+ * BENCH_SCALE=0.2} (environment) shortens every phase to a fifth: a check of the code, not a
+ * measurement.
+ *
  * <p>{@code -Dbench.only=keys} runs only the keys phase; with {@code -Dbench.keys=200
  * -Dbench.keys.seconds=5} it takes under a minute (a check of the phase, not a measurement).
  * {@code -Dbench.only=batch} runs only the batch and attachment phases (about 3 minutes).
@@ -136,8 +142,10 @@ public final class Bench {
                     + "ratios compare with baselines measured in the same run.");
         report.note("Peak rows: the median of " + ROUNDS + " alternating " + ROUND.toSeconds()
                     + " s rounds of gateway, pgbench -c 64 and pgbench -c 8; the gateway is held to the better baseline.");
-        report.note("Accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a warm-up "
-                    + "of every load shape; the delivery phases with the defaults (pool 8, 4 workers).");
+        report.note("The first accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a "
+                    + "warm-up of every load shape; the delivery-on, end-to-end and delivery phases with the defaults "
+                    + "(pool 8, 4 workers)." + (SCALE != 1 ? " BENCH_SCALE=" + SCALE + ": a dry run, not a measurement."
+                                                           : ""));
         Path file = report.write("bench", "Gateway: " + GatewayProcess.commandLine() + ". Load: keep-alive HTTP/1.1 from "
                                           + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
                                           + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");
@@ -516,11 +524,12 @@ public final class Bench {
                           Report.rate(result.rate(202)), deliveredDuringLoad, backlog, drainSeconds,
                           Report.rate(endToEnd));
         long pgSentBefore = sent();
+        long pgStoredBefore = db.queryLong("SELECT count(*) FROM messages");
         Pgbench.Run lifecycle64 = Pgbench.lifecycle(db.target(), "bench-", 100, CONCURRENCY, LIFECYCLE_RUN, scratch);
         Pgbench.Run lifecycle8 = Pgbench.lifecycle(db.target(), "bench-", 100, POOL, LIFECYCLE_RUN, scratch);
-        double pgSent = (sent() - pgSentBefore) / (2.0 * LIFECYCLE_RUN.toSeconds());
-        System.out.printf(Locale.ROOT, "    pgbench reference lifecycle: -c 64 %,.0f tps, -c 8 %,.0f tps "
-                                       + "(recorded sent: %,.0f/s)%n", lifecycle64.tps(), lifecycle8.tps(), pgSent);
+        System.out.printf(Locale.ROOT, "    pgbench reference lifecycle: -c 64 %,.0f tps, -c 8 %,.0f tps (%,d of its %,d "
+                                       + "messages recorded sent)%n", lifecycle64.tps(), lifecycle8.tps(),
+                          sent() - pgSentBefore, db.queryLong("SELECT count(*) FROM messages") - pgStoredBefore);
         double ratio = endToEnd / Math.max(lifecycle64.tps(), lifecycle8.tps());
         report.row(String.format(Locale.ROOT, "end to end: messages accepted and delivered to the sink/s, %d s at c=64 "
                                               + "over 100 keys + the drain", END_TO_END_LOAD.toSeconds()),
@@ -785,10 +794,11 @@ public final class Bench {
                                                         readyRestart, readyFresh), "", "", "≤ 2 s",
                        Report.yes(readyRestart <= 2));
         }
-        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery.log")));
+        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery-on.log"),
+                          scratch.resolve("gateway-end-to-end.log"), scratch.resolve("gateway-delivery.log")));
     }
 
-    /** What the two gateways (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
+    /** What the gateways of the default-settings phases (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
     private void stdoutRow(List<Path> logs) throws IOException {
         long lines = 0;
         List<String> other = new ArrayList<>();
@@ -796,7 +806,7 @@ public final class Bench {
             lines += Files.readAllLines(log).size();
             other.addAll(GatewayProcess.nonJsonLines(log));
         }
-        report.row("stdout from start to SIGTERM (both gateways)",
+        report.row("stdout from start to SIGTERM (accept, delivery-on, end-to-end and delivery gateways)",
                    String.format(Locale.ROOT, "%,d lines, %s", lines,
                                  other.isEmpty() ? "all JSON" : other.size() + " not JSON, the first: " + other.getFirst()),
                    "", "", "JSON lines only", Report.yes(other.isEmpty()));

@@ -24,6 +24,8 @@ import dev.mgw.core.config.JdbcTarget;
  */
 final class Pgbench {
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+    /** pgbench's 64 connections can take seconds to open on a busy machine: no run is shorter (dry runs). */
+    private static final long MIN_SECONDS = 5;
     private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
 
     /**
@@ -128,7 +130,7 @@ final class Pgbench {
         String database = target.jdbcUrl().replaceFirst("^jdbc:postgresql://[^/]+/([^?]+).*$", "$1");
         List<String> command = new ArrayList<>(List.of("pgbench", "-n", "-M", "prepared",
                                                        "-c", String.valueOf(clients), "-j", "2",
-                                                       "-T", String.valueOf(duration.toSeconds()),
+                                                       "-T", String.valueOf(Math.max(MIN_SECONDS, duration.toSeconds())),
                                                        "-f", script.toString(),
                                                        "-h", hostPort.substring(0, hostPort.lastIndexOf(':')),
                                                        "-p", hostPort.substring(hostPort.lastIndexOf(':') + 1),
@@ -141,7 +143,7 @@ final class Pgbench {
         }
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        process.waitFor(Math.max(MIN_SECONDS, duration.toSeconds()) + 60, TimeUnit.SECONDS);
         if (process.exitValue() != 0) {
             throw new IllegalStateException("pgbench failed: " + output);
         }
