@@ -871,8 +871,12 @@ public final class Bench {
         return (int) Math.max(min, Math.round(count * SCALE));
     }
 
+    /** When this process started, for the elapsed time on each phase line (what each phase costs of the total). */
+    private static final long STARTED = System.nanoTime();
+
     static void phase(String what) {
-        System.out.println("- " + what);
+        long seconds = (System.nanoTime() - STARTED) / 1_000_000_000;
+        System.out.printf(Locale.ROOT, "- [%d:%02d] %s%n", seconds / 60, seconds % 60, what);
     }
 
     static void show(HttpLoad.Result result) {
