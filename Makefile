@@ -51,7 +51,7 @@ seed: migrate ## create the development key sk_test_default_key_123 (limit 15); 
 
 BENCH_JAVA := MGW_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mgw_test java -cp '$(BENCH_CP)'
 
-bench: build ## measure SPEC §9 against same-run baselines; writes bench/results/ (about 13 min)
+bench: build ## measure SPEC §9 against same-run baselines; writes bench/results/ (about 20 min; BENCH_SCALE=0.2 for a dry run)
 	@scripts/ensure-postgres.sh
 	@scripts/ensure-database.sh mgw_test
 	$(BENCH_JAVA) dev.mgw.bench.Bench

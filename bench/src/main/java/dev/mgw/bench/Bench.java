@@ -2,6 +2,7 @@ package dev.mgw.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
@@ -32,6 +34,12 @@ import dev.mgw.core.testing.TestDatabase;
  * noisy, so the peak and its pgbench baselines are measured in alternating rounds and each
  * reported as the median.
  *
+ * <p>Order: accept phases with delivery off (peak rounds against pgbench, half and twice the peak),
+ * the same with delivery on (sandbox), end to end into the sink against pgbench's reference
+ * lifecycle, keys, batch, attachments, delivery, webhooks ({@link WebhookBench}). {@code
+ * BENCH_SCALE=0.2} (environment) shortens every phase to a fifth: a check of the code, not a
+ * measurement.
+ *
  * <p>{@code -Dbench.only=keys} runs only the keys phase; with {@code -Dbench.keys=200
  * -Dbench.keys.seconds=5} it takes under a minute (a check of the phase, not a measurement).
  * {@code -Dbench.only=batch} runs only the batch and attachment phases (about 3 minutes).
@@ -40,15 +48,31 @@ public final class Bench {
     static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";
     private static final int CONCURRENCY = 64;
     private static final int POOL = 8;
+    /**
+     * {@code BENCH_SCALE} (default 1) multiplies every phase's duration and message count: 0.2 is
+     * a dry run that checks the code in about a fifth of the time, not a measurement.
+     */
+    static final double SCALE = Double.parseDouble(System.getenv().getOrDefault("BENCH_SCALE", "1"));
     private static final int ROUNDS = 3;
-    private static final Duration ROUND = Duration.ofSeconds(10);
-    private static final Duration SETTLE = Duration.ofSeconds(10);
-    private static final Duration MEASURE = Duration.ofSeconds(20);
+    private static final Duration ROUND = scaled(10);
+    private static final Duration SETTLE = scaled(10);
+    private static final Duration MEASURE = scaled(20);
     private static final int OVERLOAD_CONNECTIONS = 1024;
-    private static final int DRAIN = 10_000;
-    private static final int MANY_KEYS = Integer.getInteger("bench.keys", 10_000);
-    private static final Duration MANY_KEYS_RUN = Duration.ofSeconds(Long.getLong("bench.keys.seconds", 90));
+    private static final int DRAIN = scaled(10_000, 500);
+    private static final int MANY_KEYS = Integer.getInteger("bench.keys", scaled(10_000, 200));
+    private static final Duration MANY_KEYS_RUN = Duration.ofSeconds(Long.getLong("bench.keys.seconds",
+                                                                                  scaled(90).toSeconds()));
     private static final Duration KEYS_CACHE = Duration.ofSeconds(30);
+    /** First uses at once while the keys phase verifies each key (one client address each, as in production). */
+    private static final int FIRST_USE_CLIENTS = 32;
+    /** Clients that keep using the keys already verified while the first use of the others goes on. */
+    private static final int REFRESHERS = 8;
+    /** The refreshers use a verified key again once it was last used this long ago (a third of the cache time). */
+    private static final Duration REFRESH_AFTER = KEYS_CACHE.dividedBy(3);
+    /** Delivery on: a drain between rounds waits at most this long for the queue to empty. */
+    private static final Duration QUEUE_WAIT = scaled(60);
+    private static final Duration END_TO_END_LOAD = scaled(30);
+    private static final Duration LIFECYCLE_RUN = scaled(15);
     private static final int UNLIMITED = 1_000_000_000;
     private static final int BATCH = 100;
     private static final int BATCH_CONCURRENCY = 16;
@@ -60,6 +84,16 @@ public final class Bench {
     private final TestDatabase db;
     private final SmtpSink sink;
     private final Path scratch;
+    /** The accept phases' keys and pgbench medians: the delivery-on rows are held to the same baselines. */
+    private List<String> benchKeys;
+    private List<String> hotKeys;
+    private Pgbench.Run pg100c64;
+    private Pgbench.Run pg100c8;
+    private Pgbench.Run pg1c64;
+    private Pgbench.Run pg1c8;
+    /** RSS after the delivery-on and end-to-end phases, for the RSS row. */
+    private long rssDeliveryOn;
+    private long rssEndToEnd;
     private final Report report = new Report("Results", "measure", "gateway (this machine)", "baseline, same run",
                                              "ratio", "SPEC §9", "met");
 
@@ -97,16 +131,21 @@ public final class Bench {
             readyFresh = gateway.readySeconds();
             rssAccept = acceptPhases(gateway);
         }
+        deliveryOnPhase();
+        endToEndPhase();
         keysPhase();
         batchAndAttachmentPhases();
         deliveryPhases(readyFresh, rssAccept);
+        WebhookBench.run(db, report, scratch);
         report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()
                     + " cores shared by the gateway, PostgreSQL (synchronous_commit on) and the load generator; "
                     + "ratios compare with baselines measured in the same run.");
         report.note("Peak rows: the median of " + ROUNDS + " alternating " + ROUND.toSeconds()
                     + " s rounds of gateway, pgbench -c 64 and pgbench -c 8; the gateway is held to the better baseline.");
-        report.note("Accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a warm-up "
-                    + "of every load shape; the delivery phases with the defaults (pool 8, 4 workers).");
+        report.note("The first accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a "
+                    + "warm-up of every load shape; the delivery-on, end-to-end and delivery phases with the defaults "
+                    + "(pool 8, 4 workers)." + (SCALE != 1 ? " BENCH_SCALE=" + SCALE + ": a dry run, not a measurement."
+                                                           : ""));
         Path file = report.write("bench", "Gateway: " + GatewayProcess.commandLine() + ". Load: keep-alive HTTP/1.1 from "
                                           + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
                                           + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");
@@ -119,15 +158,17 @@ public final class Bench {
     private long acceptPhases(GatewayProcess gateway) throws Exception {
         List<String> bench = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
         List<String> hot = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+        benchKeys = bench;
+        hotKeys = hot;
         HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
         IntFunction<byte[]> over100 = requests(bench);
         IntFunction<byte[]> overHot = requests(hot);
 
         phase("warming up every load shape (JIT): about 60 s");
-        HttpLoad.Result warm = load.closedLoop(CONCURRENCY, Duration.ofSeconds(30), over100);
-        load.closedLoop(CONCURRENCY, Duration.ofSeconds(10), overHot);
-        load.openLoop(warm.rate(202) / 2, CONCURRENCY, Duration.ofSeconds(10), over100);
-        load.openLoop(warm.rate(202) * 2, OVERLOAD_CONNECTIONS, Duration.ofSeconds(10), over100);
+        HttpLoad.Result warm = load.closedLoop(CONCURRENCY, scaled(30), over100);
+        load.closedLoop(CONCURRENCY, scaled(10), overHot);
+        load.openLoop(warm.rate(202) / 2, CONCURRENCY, scaled(10), over100);
+        load.openLoop(warm.rate(202) * 2, OVERLOAD_CONNECTIONS, scaled(10), over100);
 
         phase(ROUNDS + " rounds: gateway and pgbench (same SQL, same PostgreSQL), 100 keys and 1 key");
         List<HttpLoad.Result> peak100 = new ArrayList<>();
@@ -156,10 +197,12 @@ public final class Bench {
         }
         HttpLoad.Result median100 = median(peak100, r -> r.rate(202));
         HttpLoad.Result median1 = median(peak1, r -> r.rate(202));
-        peakRow("accepted sends/s, c=64, 100 keys", median100, median(pg100c64, Pgbench.Run::tps),
-                median(pg100c8, Pgbench.Run::tps));
-        peakRow("accepted sends/s, c=64, 1 key", median1, median(pg1c64, Pgbench.Run::tps),
-                median(pg1c8, Pgbench.Run::tps));
+        this.pg100c64 = median(pg100c64, Pgbench.Run::tps);
+        this.pg100c8 = median(pg100c8, Pgbench.Run::tps);
+        this.pg1c64 = median(pg1c64, Pgbench.Run::tps);
+        this.pg1c8 = median(pg1c8, Pgbench.Run::tps);
+        peakRow("accepted sends/s, c=64, 100 keys", median100, this.pg100c64, this.pg100c8, "", 0.7);
+        peakRow("accepted sends/s, c=64, 1 key", median1, this.pg1c64, this.pg1c8, "", 0.7);
 
         double peak = median100.rate(202);
         phase(String.format(Locale.ROOT, "half the peak: %,.0f/s offered, %d s to settle, %d s measured", peak / 2,
@@ -169,17 +212,7 @@ public final class Bench {
         show(half);
         Pgbench.Latency halfPg64 = Pgbench.atRate(db.target(), "bench-", 100, CONCURRENCY, peak / 2, MEASURE, scratch);
         Pgbench.Latency halfPg8 = Pgbench.atRate(db.target(), "bench-", 100, POOL, peak / 2, MEASURE, scratch);
-        System.out.printf(Locale.ROOT, "    pgbench at the same rate: -c 64 p99 %.2f ms, -c 8 p99 %.2f ms%n",
-                          halfPg64.p99(), halfPg8.p99());
-        double halfBaseline = Math.min(halfPg64.p99(), halfPg8.p99());
-        report.row(String.format(Locale.ROOT, "/send latency at half the peak (%,.0f/s offered)", peak / 2),
-                   "p99 " + Report.millis(half.percentile(99)) + " (p50 " + Report.millis(half.percentile(50)) + "; "
-                   + half.statusSummary() + ")",
-                   "pgbench at the same rate: -c 64 p99 " + Report.millis(halfPg64.p99()) + " (p50 "
-                   + Report.millis(halfPg64.p50()) + "); -c 8 p99 " + Report.millis(halfPg8.p99()) + " (p50 "
-                   + Report.millis(halfPg8.p50()) + ")",
-                   Report.ratio(half.percentile(99) / halfBaseline) + "× the better p99", "p99 ≤ 15 ms",
-                   Report.yes(half.percentile(99) <= 15 && half.count(202) == half.total()));
+        halfRow("/send latency at half the peak (" + Report.rate(peak / 2) + " offered, delivery off)", half, halfPg64, halfPg8);
 
         phase(String.format(Locale.ROOT, "twice the peak: %,.0f/s offered over %d connections, %d s to settle, %d s measured",
                             peak * 2, OVERLOAD_CONNECTIONS, SETTLE.toSeconds(), MEASURE.toSeconds()));
@@ -210,14 +243,23 @@ public final class Bench {
      * for {@link #MANY_KEYS_RUN}, three times the cache time, so that an entry that expired after
      * its check rather than after its last use would show as bcrypt checks. Both rates come from
      * the same warm process, one after the other.
+     *
+     * <p>Before each run every key is used once ({@link #useEachOnce}), and that pass must end
+     * well within the cache time: the run starts again at the first key, which was last used when
+     * the pass began. The gateway has one bcrypt thread on this machine, so the pass is made of
+     * nothing but bcrypt: {@value #FIRST_USE_CLIENTS} clients at once, each request from an address
+     * of its own ({@code TRUSTED_PROXIES} and {@code X-Forwarded-For}, as behind a reverse proxy;
+     * one address may run at most 20 checks at once), each a {@code GET /api/v1/usage} (one read;
+     * a send would add a commit to every check).
      */
     private void keysPhase() throws Exception {
         Map<String, String> settings = settings(db, sink, freePort());
         settings.put("DELIVERY_WORKERS", "0");
         settings.put("AUTH_CACHE_SECONDS", String.valueOf(KEYS_CACHE.toSeconds()));
+        settings.put("TRUSTED_PROXIES", "127.0.0.1");
         phase(String.format(Locale.ROOT, "keys: a gateway with AUTH_CACHE_SECONDS=%d; 100 keys (%d s warm-up, %d s "
                                          + "measured), then %,d keys (each used once, then %d s round-robin)",
-                            KEYS_CACHE.toSeconds(), MEASURE.toSeconds(), MEASURE.toSeconds(), MANY_KEYS,
+                            KEYS_CACHE.toSeconds(), ROUND.toSeconds(), MEASURE.toSeconds(), MANY_KEYS,
                             MANY_KEYS_RUN.toSeconds()));
         try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-keys.log"))) {
             List<String> hundred = BenchKeys.create(db.target(), "hundred-", 100, UNLIMITED);
@@ -225,16 +267,21 @@ public final class Bench {
             HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
             IntFunction<byte[]> overHundred = requests(hundred);
             IntFunction<byte[]> overMany = requests(many);
-            useEachOnce(gateway, hundred, overHundred);
-            load.closedLoop(CONCURRENCY, MEASURE, overHundred);
+            useEachOnce(gateway, hundred);
+            load.closedLoop(CONCURRENCY, ROUND, overHundred);
             long hundredBefore = gateway.metric("auth_bcrypt_checks_total");
             HttpLoad.Result hundredRun = load.closedLoop(CONCURRENCY, MEASURE, overHundred);
             show(hundredRun);
             long hundredChecks = gateway.metric("auth_bcrypt_checks_total") - hundredBefore;
 
             long manyBefore = gateway.metric("auth_bcrypt_checks_total");
-            useEachOnce(gateway, many, overMany);
+            FirstUse firstUse = useEachOnce(gateway, many);
+            double firstUseSeconds = firstUse.seconds();
             long warmChecks = gateway.metric("auth_bcrypt_checks_total") - manyBefore;
+            System.out.printf(Locale.ROOT, "    first use of each of the %,d keys: %.1f s (%,.0f/s), %d bcrypt checks, "
+                                           + "%d retried after 503; meanwhile %,d uses of keys already used %s%n",
+                              MANY_KEYS, firstUseSeconds, MANY_KEYS / firstUseSeconds, warmChecks, firstUse.retries(),
+                              firstUse.refreshes(), firstUse.refreshStatuses());
             HttpLoad.Result manyRun = load.closedLoop(CONCURRENCY, MANY_KEYS_RUN, overMany);
             show(manyRun);
             long runChecks = gateway.metric("auth_bcrypt_checks_total") - manyBefore - warmChecks;
@@ -244,36 +291,100 @@ public final class Bench {
             report.row(String.format(Locale.ROOT, "sends/s, c=64, %s keys round-robin for %d s, AUTH_CACHE_SECONDS=%d",
                                      manyKeys, MANY_KEYS_RUN.toSeconds(), KEYS_CACHE.toSeconds()),
                        Report.rate(manyRun.rate(202)) + " (p50 " + Report.millis(manyRun.percentile(50)) + ", p99 "
-                       + Report.millis(manyRun.percentile(99)) + "; " + manyRun.statusSummary() + "); bcrypt checks "
-                       + "during the " + MANY_KEYS_RUN.toSeconds() + " s: " + runChecks + " (" + (warmChecks + runChecks)
-                       + " with the pass that used each key once first)",
+                       + Report.millis(manyRun.percentile(99)) + "; " + manyRun.statusSummary() + "); bcrypt checks: "
+                       + (warmChecks + runChecks) + " in all, " + warmChecks + " in the first use of each key ("
+                       + String.format(Locale.ROOT, "%.1f s", firstUseSeconds) + "), " + runChecks + " during the "
+                       + MANY_KEYS_RUN.toSeconds() + " s",
                        "100 keys, same gateway: " + Report.rate(hundredRun.rate(202)) + " (bcrypt checks: "
                        + hundredChecks + ")",
-                       Report.ratio(ratio) + " (" + manyKeys + " / 100)", "≥ 0.90; no bcrypt after a key's first",
+                       Report.ratio(ratio) + " (" + manyKeys + " / 100)",
+                       "≥ 0.90; bcrypt checks = " + manyKeys + " (the keys)",
                        Report.yes(ratio >= 0.9 && runChecks == 0 && hundredChecks == 0
                                   && warmChecks + runChecks == MANY_KEYS));
+            report.note(String.format(Locale.ROOT, "Keys row: the first use of each of the %s keys (GET "
+                                                   + "/api/v1/usage, %d clients, each request from its own address "
+                                                   + "through TRUSTED_PROXIES and X-Forwarded-For) took %.1f s, bound by "
+                                                   + "the gateway's one bcrypt thread; meanwhile %d clients used again each "
+                                                   + "key last used %d s before (%,d requests %s, no bcrypt), as their "
+                                                   + "traffic would, so that none left the %d s cache before the run.",
+                                      manyKeys, FIRST_USE_CLIENTS, firstUseSeconds, REFRESHERS,
+                                      REFRESH_AFTER.toSeconds(), firstUse.refreshes(), firstUse.refreshStatuses(),
+                                      KEYS_CACHE.toSeconds()));
         }
     }
 
     /**
-     * Sends one request with each key, so that every key is verified and cached as steady traffic
-     * keeps them. 16 at a time: one address may run at most 20 checks at once.
+     * One {@code GET /api/v1/usage} with each key, so that every key is verified and cached as
+     * steady traffic keeps them: {@value #FIRST_USE_CLIENTS} blocking clients at once, in key order
+     * (the order of the run after it), each request from its own address in {@code X-Forwarded-For}.
+     * A 503 (the bcrypt queue full for a second: the check never started) is tried again.
+     *
+     * <p>On this machine the pass is bound by the gateway's one bcrypt thread and can take about as
+     * long as the cache time, while the run after it starts again at the first key. So, as the
+     * traffic of that many clients would, {@value #REFRESHERS} more clients use again each verified
+     * key last used {@link #REFRESH_AFTER} ago, until the pass ends: a {@code GET
+     * /api/v1/messages/none} (authenticated, then 404 without any SQL), which costs no bcrypt for a
+     * cached key. The run then reaches each key well within the cache time. Returns what the pass
+     * did, for the report.
      */
-    private static void useEachOnce(GatewayProcess gateway, List<String> keys, IntFunction<byte[]> requests)
-            throws Exception {
+    private static FirstUse useEachOnce(GatewayProcess gateway, List<String> keys) throws Exception {
         AtomicInteger next = new AtomicInteger();
+        AtomicLong retries = new AtomicLong();
+        AtomicLong refreshes = new AtomicLong();
+        Map<Integer, Long> refreshStatuses = new ConcurrentHashMap<>();
+        AtomicBoolean passing = new AtomicBoolean(true);
         AtomicReference<Exception> failed = new AtomicReference<>();
+        long started = System.nanoTime();
+        AtomicLongArray lastUse = new AtomicLongArray(keys.size());
+        List<Thread> refreshers = new ArrayList<>();
+        for (int r = 0; r < REFRESHERS; r++) {
+            int first = r;
+            refreshers.add(Thread.ofPlatform().start(() -> {
+                try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", gateway.port())) {
+                    while (passing.get()) {
+                        for (int j = first; j < keys.size() && passing.get(); j += REFRESHERS) {
+                            long used = lastUse.get(j);
+                            if (used == 0 || System.nanoTime() - used < REFRESH_AFTER.toNanos()) {
+                                continue;
+                            }
+                            int status = client.exchange(("GET /api/v1/messages/none HTTP/1.1\r\nHost: gateway\r\n"
+                                                          + "X-API-Key: " + keys.get(j) + "\r\n\r\n")
+                                                                 .getBytes(StandardCharsets.US_ASCII)).status();
+                            if (status == 404) {
+                                // used: a 503 (the gateway busy before it looked at the key) tries again
+                                lastUse.set(j, System.nanoTime());
+                            }
+                            refreshes.incrementAndGet();
+                            refreshStatuses.merge(status, 1L, Long::sum);
+                        }
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | RuntimeException | InterruptedException e) {
+                    failed.compareAndSet(null, e);
+                }
+            }));
+        }
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 16; t++) {
+        for (int t = 0; t < FIRST_USE_CLIENTS; t++) {
             threads.add(Thread.ofPlatform().start(() -> {
                 try (HttpLoad.Client client = new HttpLoad.Client("127.0.0.1", gateway.port())) {
-                    for (int i = next.getAndIncrement(); i < keys.size(); i = next.getAndIncrement()) {
-                        int status = client.exchange(requests.apply(i)).status();
-                        if (status != 202) {
+                    for (int i = next.getAndIncrement(); i < keys.size() && failed.get() == null;
+                         i = next.getAndIncrement()) {
+                        byte[] request = ("GET /api/v1/usage HTTP/1.1\r\nHost: gateway\r\nX-API-Key: " + keys.get(i)
+                                          + "\r\nX-Forwarded-For: 10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "."
+                                          + (i & 255) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        int status = client.exchange(request).status();
+                        for (int attempt = 1; status == 503 && attempt < 20; attempt++) {
+                            retries.incrementAndGet();
+                            Thread.sleep(50);
+                            status = client.exchange(request).status();
+                        }
+                        if (status != 200) {
                             throw new IllegalStateException("first use of key " + i + ": HTTP " + status);
                         }
+                        lastUse.set(i, System.nanoTime());
                     }
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | InterruptedException e) {
                     failed.compareAndSet(null, e);
                 }
             }));
@@ -281,9 +392,181 @@ public final class Bench {
         for (Thread thread : threads) {
             thread.join();
         }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        passing.set(false);
+        for (Thread refresher : refreshers) {
+            refresher.join();
+        }
         if (failed.get() != null) {
             throw failed.get();
         }
+        return new FirstUse(seconds, retries.get(), refreshes.get(), new TreeMap<>(refreshStatuses));
+    }
+
+    /** The first use of each key: how long it took, 503s tried again, and the refreshing requests by status. */
+    private record FirstUse(double seconds, long retries, long refreshes, Map<Integer, Long> refreshStatuses) {
+    }
+
+    /**
+     * SPEC §9's accept ratios with delivery running in the same process, as a production gateway
+     * accepts: the default settings in sandbox mode ({@code SMTP_HOST} unset: each message is
+     * rendered and recorded sent, nothing leaves), held to the pgbench medians of the accept
+     * phases (pgbench does no delivery). Each round starts on an empty queue, waiting up to
+     * {@link #QUEUE_WAIT} for the backlog of the round before to drain; then the half-peak latency
+     * with delivery on, against pgbench at the same rate, run after this gateway has stopped (its
+     * workers would deliver pgbench's messages too).
+     */
+    private void deliveryOnPhase() throws Exception {
+        db.sql("TRUNCATE messages, daily_usage CASCADE");
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.keySet().removeIf(name -> name.startsWith("SMTP_"));
+        phase(String.format(Locale.ROOT, "delivery on: a gateway with the default settings in sandbox mode; %d rounds "
+                                         + "of %d s, 100 keys and 1 key, each from an empty queue", ROUNDS,
+                            ROUND.toSeconds()));
+        List<HttpLoad.Result> peak100 = new ArrayList<>();
+        List<HttpLoad.Result> peak1 = new ArrayList<>();
+        List<String> notes100 = new ArrayList<>();
+        List<String> notes1 = new ArrayList<>();
+        double peak;
+        HttpLoad.Result half;
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-delivery-on.log"))) {
+            HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
+            IntFunction<byte[]> over100 = requests(benchKeys);
+            IntFunction<byte[]> overHot = requests(hotKeys);
+            load.closedLoop(CONCURRENCY, scaled(10), over100);
+            load.closedLoop(CONCURRENCY, scaled(5), overHot);
+            for (int round = 1; round <= ROUNDS; round++) {
+                peak100.add(roundWithDelivery(load, over100, notes100));
+                peak1.add(roundWithDelivery(load, overHot, notes1));
+                System.out.printf(Locale.ROOT, "    round %d: 100 keys %s (%s); 1 key %s (%s)%n", round,
+                                  Report.rate(peak100.getLast().rate(202)), notes100.getLast(),
+                                  Report.rate(peak1.getLast().rate(202)), notes1.getLast());
+            }
+            peak = median(peak100, r -> r.rate(202)).rate(202);
+            awaitEmptyQueue();
+            phase(String.format(Locale.ROOT, "delivery on, half the peak: %,.0f/s offered, %d s to settle, %d s measured",
+                                peak / 2, SETTLE.toSeconds(), MEASURE.toSeconds()));
+            load.openLoop(peak / 2, CONCURRENCY, SETTLE, over100);
+            half = load.openLoop(peak / 2, CONCURRENCY, MEASURE, over100);
+            show(half);
+            rssDeliveryOn = gateway.residentBytes();
+        }
+        HttpLoad.Result median100 = median(peak100, r -> r.rate(202));
+        HttpLoad.Result median1 = median(peak1, r -> r.rate(202));
+        peakRow("accepted sends/s, c=64, 100 keys, delivery on (sandbox, default workers)", median100, pg100c64,
+                pg100c8, "; " + notes100.get(peak100.indexOf(median100)), 0.6);
+        peakRow("accepted sends/s, c=64, 1 key, delivery on (sandbox, default workers)", median1, pg1c64, pg1c8,
+                "; " + notes1.get(peak1.indexOf(median1)), 0.6);
+        Pgbench.Latency halfPg64 = Pgbench.atRate(db.target(), "bench-", 100, CONCURRENCY, peak / 2, MEASURE, scratch);
+        Pgbench.Latency halfPg8 = Pgbench.atRate(db.target(), "bench-", 100, POOL, peak / 2, MEASURE, scratch);
+        halfRow("/send latency at half the delivery-on peak (" + Report.rate(peak / 2) + " offered, delivery on)", half,
+                halfPg64, halfPg8);
+        report.note("Delivery-on rows: the pgbench baselines are the medians of the accept rounds above (pgbench "
+                    + "does no delivery); each gateway round starts on an empty queue, and its cell says how many "
+                    + "messages were recorded sent during the round and how many were still queued at its end.");
+    }
+
+    /** One closed-loop round from an empty queue; notes what was delivered during it and the backlog at its end. */
+    private HttpLoad.Result roundWithDelivery(HttpLoad load, IntFunction<byte[]> requests, List<String> notes)
+            throws Exception {
+        awaitEmptyQueue();
+        long sentBefore = sent();
+        HttpLoad.Result result = load.closedLoop(CONCURRENCY, ROUND, requests);
+        long delivered = sent() - sentBefore;
+        notes.add(String.format(Locale.ROOT, "delivered during it %s, %,d queued at its end",
+                                Report.rate(delivered / result.seconds), queued()));
+        return result;
+    }
+
+    /**
+     * SPEC §9's end-to-end row: a gateway with the default settings delivering into the sink takes
+     * {@link #END_TO_END_LOAD} of closed-loop load at c=64 over 100 keys, and the clock runs on
+     * until every accepted message is recorded sent. Its rate, messages accepted and delivered per
+     * second over the load and the drain, is held to pgbench running the reference lifecycle
+     * ({@link Pgbench#lifecycle}) at -c 64 and -c 8 after the gateway has stopped: the better one.
+     */
+    private void endToEndPhase() throws Exception {
+        db.sql("TRUNCATE messages, daily_usage CASCADE");
+        phase(String.format(Locale.ROOT, "end to end: a gateway with the default settings delivering into the sink; "
+                                         + "%d s of load at c=64 over 100 keys, then the drain", END_TO_END_LOAD.toSeconds()));
+        HttpLoad.Result result;
+        long deliveredDuringLoad;
+        long backlog;
+        double drainSeconds;
+        double seconds;
+        try (GatewayProcess gateway = GatewayProcess.start(settings(db, sink, freePort()),
+                                                           scratch.resolve("gateway-end-to-end.log"))) {
+            HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
+            IntFunction<byte[]> over100 = requests(benchKeys);
+            load.closedLoop(CONCURRENCY, scaled(5), over100);
+            awaitEmptyQueue();
+            long sentBefore = sent();
+            long started = System.nanoTime();
+            result = load.closedLoop(CONCURRENCY, END_TO_END_LOAD, over100);
+            long loadEnded = System.nanoTime();
+            deliveredDuringLoad = sent() - sentBefore;
+            backlog = queued();
+            long target = sentBefore + result.count(202);
+            while (sent() < target) {
+                if (System.nanoTime() - loadEnded > Duration.ofMinutes(5).toNanos()) {
+                    throw new IllegalStateException("the end-to-end drain did not finish in 5 minutes");
+                }
+                Thread.sleep(20);
+            }
+            long drained = System.nanoTime();
+            drainSeconds = (drained - loadEnded) / 1e9;
+            seconds = (drained - started) / 1e9;
+            rssEndToEnd = gateway.residentBytes();
+        }
+        double endToEnd = result.count(202) / seconds;
+        System.out.printf(Locale.ROOT, "    %,d accepted (%s), %,d delivered during the load, %,d queued at its end, "
+                                       + "drained in %.1f s: %s end to end%n", result.count(202),
+                          Report.rate(result.rate(202)), deliveredDuringLoad, backlog, drainSeconds,
+                          Report.rate(endToEnd));
+        long pgSentBefore = sent();
+        long pgStoredBefore = db.queryLong("SELECT count(*) FROM messages");
+        Pgbench.Run lifecycle64 = Pgbench.lifecycle(db.target(), "bench-", 100, CONCURRENCY, LIFECYCLE_RUN, scratch);
+        Pgbench.Run lifecycle8 = Pgbench.lifecycle(db.target(), "bench-", 100, POOL, LIFECYCLE_RUN, scratch);
+        System.out.printf(Locale.ROOT, "    pgbench reference lifecycle: -c 64 %,.0f tps, -c 8 %,.0f tps (%,d of its %,d "
+                                       + "messages recorded sent)%n", lifecycle64.tps(), lifecycle8.tps(),
+                          sent() - pgSentBefore, db.queryLong("SELECT count(*) FROM messages") - pgStoredBefore);
+        double ratio = endToEnd / Math.max(lifecycle64.tps(), lifecycle8.tps());
+        report.row(String.format(Locale.ROOT, "end to end: messages accepted and delivered to the sink/s, %d s at c=64 "
+                                              + "over 100 keys + the drain", END_TO_END_LOAD.toSeconds()),
+                   Report.rate(endToEnd) + String.format(Locale.ROOT, " (%,d accepted at %s, p99 %s; %s delivered "
+                                                                     + "during the load, %,d queued at its end, "
+                                                                     + "drained in %.1f s)", result.count(202),
+                                                         Report.rate(result.rate(202)),
+                                                         Report.millis(result.percentile(99)),
+                                                         Report.rate(deliveredDuringLoad / result.seconds), backlog,
+                                                         drainSeconds),
+                   String.format(Locale.ROOT, "pgbench reference lifecycle (accept; per 10 messages a claim and a "
+                                              + "record): -c 64: %,.0f tps; -c 8: %,.0f tps", lifecycle64.tps(),
+                                 lifecycle8.tps()),
+                   Report.ratio(ratio) + " of the better", "≥ 0.50",
+                   Report.yes(ratio >= 0.5 && result.count(202) == result.total()));
+    }
+
+    /** Waits up to {@link #QUEUE_WAIT} for no message to be queued or sending; says so when it gives up. */
+    private void awaitEmptyQueue() throws InterruptedException {
+        long deadline = System.nanoTime() + QUEUE_WAIT.toNanos();
+        long left;
+        while ((left = queued()) > 0) {
+            if (System.nanoTime() > deadline) {
+                System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", left,
+                                  QUEUE_WAIT.toSeconds());
+                return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private long sent() {
+        return db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'");
+    }
+
+    private long queued() {
+        return db.queryLong("SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')");
     }
 
     /**
@@ -424,13 +707,37 @@ public final class Bench {
                + Base64.getEncoder().encodeToString(content) + "\"}]}";
     }
 
-    private void peakRow(String measure, HttpLoad.Result gateway, Pgbench.Run c64, Pgbench.Run c8) {
+    /** A peak row: the gateway's median against the better pgbench baseline; {@code more} adds to the gateway's cell. */
+    private void peakRow(String measure, HttpLoad.Result gateway, Pgbench.Run c64, Pgbench.Run c8, String more,
+                         double target) {
         double ratio = gateway.rate(202) / Math.max(c64.tps(), c8.tps());
         report.row(measure,
                    Report.rate(gateway.rate(202)) + " (p50 " + Report.millis(gateway.percentile(50)) + ", p99 "
-                   + Report.millis(gateway.percentile(99)) + ")",
+                   + Report.millis(gateway.percentile(99)) + more + ")",
                    String.format(Locale.ROOT, "pgbench -c 64: %,.0f tps; -c 8: %,.0f tps", c64.tps(), c8.tps()),
-                   Report.ratio(ratio) + " of the better", "≥ 0.70", Report.yes(ratio >= 0.7));
+                   Report.ratio(ratio) + " of the better", String.format(Locale.ROOT, "≥ %.2f", target),
+                   Report.yes(ratio >= target));
+    }
+
+    /**
+     * The half-peak latency row against pgbench at the same rate, held to SPEC §9: p50 ≤ 3 ms, p99
+     * no worse than the better pgbench p99 (and ≤ 15 ms where that is ≤ 5 ms), every request a 202.
+     */
+    private void halfRow(String measure, HttpLoad.Result half, Pgbench.Latency pg64, Pgbench.Latency pg8) {
+        System.out.printf(Locale.ROOT, "    pgbench at the same rate: -c 64 p99 %.2f ms, -c 8 p99 %.2f ms%n",
+                          pg64.p99(), pg8.p99());
+        double baseline = Math.min(pg64.p99(), pg8.p99());
+        double p50 = half.percentile(50);
+        double p99 = half.percentile(99);
+        boolean met = p50 <= 3 && p99 <= baseline && (baseline > 5 || p99 <= 15) && half.count(202) == half.total()
+                      && half.timeouts() == 0;
+        report.row(measure,
+                   "p50 " + Report.millis(p50) + ", p99 " + Report.millis(p99) + " (" + half.statusSummary() + ")",
+                   "pgbench at the same rate: -c 64 p99 " + Report.millis(pg64.p99()) + " (p50 "
+                   + Report.millis(pg64.p50()) + "); -c 8 p99 " + Report.millis(pg8.p99()) + " (p50 "
+                   + Report.millis(pg8.p50()) + ")",
+                   Report.ratio(p99 / baseline) + "× the better p99",
+                   "p50 ≤ 3 ms; p99 ≤ pgbench's (≤ 15 ms where pgbench's ≤ 5 ms)", Report.yes(met));
     }
 
     /** Start-to-ready again, delivery into the sink (cold, then sustained), a lone message, and the RSS. */
@@ -475,18 +782,23 @@ public final class Bench {
                        + Report.millis(latencies.getLast()) + "); p50 " + Report.millis(recorded) + " recorded (created_at → sent_at)",
                        "", "", "p50 ≤ 50 ms", Report.yes(p50 <= 50));
             long rssEnd = gateway.residentBytes();
-            report.row("server RSS", String.format(Locale.ROOT, "%d MB after the accept phases; %d MB at the end",
-                                                    rssAccept >> 20, rssEnd >> 20), "", "", "≤ 300 MB",
-                       Report.yes(Math.max(rssEnd, rssAccept) <= 300L << 20));
+            report.row("server RSS", String.format(Locale.ROOT, "%d MB after the accept phases; %d MB after the "
+                                                                  + "delivery-on phases; %d MB after the end-to-end "
+                                                                  + "phase; %d MB at the end",
+                                                    rssAccept >> 20, rssDeliveryOn >> 20, rssEndToEnd >> 20,
+                                                    rssEnd >> 20), "", "", "≤ 300 MB",
+                       Report.yes(Math.max(Math.max(rssEnd, rssAccept), Math.max(rssDeliveryOn, rssEndToEnd))
+                                  <= 300L << 20));
             report.row("start to ready", String.format(Locale.ROOT, "%.2f s with the schema in place (the one-time "
                                                                       + "first start that creates the schema: %.2f s)",
                                                         readyRestart, readyFresh), "", "", "≤ 2 s",
                        Report.yes(readyRestart <= 2));
         }
-        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery.log")));
+        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery-on.log"),
+                          scratch.resolve("gateway-end-to-end.log"), scratch.resolve("gateway-delivery.log")));
     }
 
-    /** What the two gateways (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
+    /** What the gateways of the default-settings phases (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
     private void stdoutRow(List<Path> logs) throws IOException {
         long lines = 0;
         List<String> other = new ArrayList<>();
@@ -494,7 +806,7 @@ public final class Bench {
             lines += Files.readAllLines(log).size();
             other.addAll(GatewayProcess.nonJsonLines(log));
         }
-        report.row("stdout from start to SIGTERM (both gateways)",
+        report.row("stdout from start to SIGTERM (accept, delivery-on, end-to-end and delivery gateways)",
                    String.format(Locale.ROOT, "%,d lines, %s", lines,
                                  other.isEmpty() ? "all JSON" : other.size() + " not JSON, the first: " + other.getFirst()),
                    "", "", "JSON lines only", Report.yes(other.isEmpty()));
@@ -549,8 +861,22 @@ public final class Bench {
         return sorted.get(sorted.size() / 2);
     }
 
+    /** {@code seconds} times {@link #SCALE}, in whole seconds (pgbench's unit), at least 1. */
+    static Duration scaled(long seconds) {
+        return Duration.ofSeconds(Math.max(1, Math.round(seconds * SCALE)));
+    }
+
+    /** {@code count} times {@link #SCALE}, at least {@code min}. */
+    static int scaled(int count, int min) {
+        return (int) Math.max(min, Math.round(count * SCALE));
+    }
+
+    /** When this process started, for the elapsed time on each phase line (what each phase costs of the total). */
+    private static final long STARTED = System.nanoTime();
+
     static void phase(String what) {
-        System.out.println("- " + what);
+        long seconds = (System.nanoTime() - STARTED) / 1_000_000_000;
+        System.out.printf(Locale.ROOT, "- [%d:%02d] %s%n", seconds / 60, seconds % 60, what);
     }
 
     static void show(HttpLoad.Result result) {

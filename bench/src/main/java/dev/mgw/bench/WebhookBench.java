@@ -28,7 +28,7 @@ import dev.mgw.core.testing.TestDatabase;
  * settings, loopback allowed) and receiver on the bench's database and adds its rows to the report.
  */
 final class WebhookBench {
-    static final int EVENTS = 10_000;
+    static final int EVENTS = Bench.scaled(10_000, 500);
     private static final int LONE_EVENTS = 20;
     private static final int UNLIMITED = 1_000_000_000;
 
