@@ -27,7 +27,8 @@ import jakarta.mail.Session;
 /**
  * The delivery workers of this process: {@code DELIVERY_WORKERS} virtual threads that claim due
  * messages in small batches and send them one at a time (over SMTP, or render them in the
- * sandbox), recording each message's outcome, fenced by attempt, as soon as its own send ends.
+ * sandbox), recording each message's outcome, fenced by attempt, as soon as its own send ends
+ * ({@link OutcomeRecorder}: one commit for what every worker finished meanwhile).
  * The claims stay this process's while they are worked on, however slow the relay: {@link Leases}
  * renews them and aborts a send whose lease can no longer be renewed. A message accepted here
  * wakes a worker at once; messages accepted by other processes are found by polling every
@@ -46,6 +47,7 @@ public final class Delivery implements AutoCloseable {
     private final Supplier<MailSender> senders;
     private final Backoff backoff;
     private final Leases leases;
+    private final OutcomeRecorder outcomes;
     private final Semaphore work = new Semaphore(0);
     private final List<Thread> workers = new ArrayList<>();
     private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
@@ -68,6 +70,7 @@ public final class Delivery implements AutoCloseable {
         this.health = new SmtpHealth(config.smtp().sandbox());
         this.backoff = new Backoff(config.delivery().backoff());
         this.leases = new Leases(queue, config.delivery().lease());
+        this.outcomes = new OutcomeRecorder(queue);
         Properties properties = sessionProperties(config.smtp());
         MailRenderer renderer = new MailRenderer(Session.getInstance(properties), attachments);
         this.senders = config.smtp().sandbox()
@@ -83,6 +86,7 @@ public final class Delivery implements AutoCloseable {
         }
         running = true;
         leases.start();
+        outcomes.start();
         for (int i = 0; i < config.delivery().workers(); i++) {
             workers.add(Thread.ofVirtual().name("delivery-" + i).start(this::work));
         }
@@ -125,10 +129,13 @@ public final class Delivery implements AutoCloseable {
             }
         }
         if (!finished) {
+            leases.abortAll();
+        }
+        if (!outcomes.stop(deadline) || !finished) {
             LOG.log(System.Logger.Level.WARNING, "delivery did not finish within " + grace.toSeconds() + " s; "
                                                  + claimsHeld() + " claimed messages are delivered after their "
                                                  + "lease runs out");
-            leases.abortAll();
+            finished = false;
         }
         leases.stop();
         return finished;
@@ -162,22 +169,18 @@ public final class Delivery implements AutoCloseable {
 
     /** Sends a claimed batch one message at a time; what shutdown leaves unsent goes back to the queue. */
     private void deliver(List<Leases.Lease> batch, MailSender sender) {
-        List<Leases.Lease> unsent = new ArrayList<>();
-        List<DeliveryOutcome> released = new ArrayList<>();
         for (Leases.Lease lease : batch) {
             if (running) {
                 deliver(lease, sender);
             } else {
                 OutboundMessage message = lease.message();
-                unsent.add(lease);
-                released.add(new DeliveryOutcome.Released(message.id(), message.attempt(), clock.instant(),
-                                                          message.lastError()));
+                outcomes.record(lease, new DeliveryOutcome.Released(message.id(), message.attempt(), clock.instant(),
+                                                                    message.lastError()), () -> { });
             }
         }
-        record(unsent, released);
     }
 
-    /** Sends one message and records its outcome at once. */
+    /** Sends one message and hands its outcome to the recorder at once. */
     private void deliver(Leases.Lease lease, MailSender sender) {
         OutboundMessage message = lease.message();
         List<Runnable> reports = new ArrayList<>(1);
@@ -202,8 +205,7 @@ public final class Delivery implements AutoCloseable {
             lease.release();
             return;
         }
-        record(List.of(lease), List.of(outcome));
-        reports.forEach(Runnable::run);
+        outcomes.record(lease, outcome, () -> reports.forEach(Runnable::run));
     }
 
     private DeliveryOutcome outcome(OutboundMessage message, SendResult result, String transport,
@@ -246,33 +248,6 @@ public final class Delivery implements AutoCloseable {
                                                  failure.refused());
             }
         };
-    }
-
-    /**
-     * Records the outcomes of these leases in one statement, then lets the leases go. A send that
-     * happened must be written, or the message goes out again once its lease runs out: keeps
-     * trying (the database may be briefly away) while any of the leases is held.
-     */
-    private void record(List<Leases.Lease> held, List<DeliveryOutcome> outcomes) {
-        try {
-            while (true) {
-                try {
-                    queue.record(outcomes);
-                    return;
-                } catch (RuntimeException e) {
-                    if (held.stream().noneMatch(Leases.Lease::held)) {
-                        LOG.log(System.Logger.Level.ERROR, "could not record " + outcomes.size()
-                                                           + " delivery outcomes before the lease ran out: "
-                                                           + e.getMessage() + "; they will be delivered again");
-                        return;
-                    }
-                    queueTrouble.report("cannot record delivery outcomes yet: " + e.getMessage());
-                    pause(500);
-                }
-            }
-        } finally {
-            held.forEach(Leases.Lease::release);
-        }
     }
 
     /** One log line per outcome, carrying the request id of the request that accepted the message. */
