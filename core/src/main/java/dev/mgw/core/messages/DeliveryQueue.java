@@ -35,7 +35,7 @@ public final class DeliveryQueue {
                              FOR UPDATE SKIP LOCKED)
             RETURNING m.id, m.api_key_id, m.attempts, m.sender, m.sender_name, m.reply_to, m.to_recipients,
                       m.cc_recipients, m.bcc_recipients, m.subject, m.text_body, m.html_body, m.headers,
-                      m.created_at, m.request_id, m.last_error, m.attachment_count
+                      m.created_at, m.request_id, m.last_error, m.attachment_count, m.source
             """;
     private static final String RECORD = """
             UPDATE messages AS m
@@ -219,6 +219,7 @@ public final class DeliveryQueue {
                                    Rows.instant(row, "created_at"),
                                    Rows.optionalString(row, "request_id"),
                                    Rows.optionalString(row, "last_error"),
-                                   Rows.integer(row, "attachment_count"));
+                                   Rows.integer(row, "attachment_count"),
+                                   "smtp".equals(Rows.string(row, "source")));
     }
 }

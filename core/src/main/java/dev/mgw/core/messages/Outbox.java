@@ -13,6 +13,7 @@ import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.submission.SubmittedMimes;
 
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbStatementGet;
@@ -29,8 +30,9 @@ import static dev.mgw.core.JsonP.JSON;
  * one statement in its own transaction: the charge, and the insert reading the charge's row (two
  * CTEs), so that nothing is stored when nothing was charged, and the key's usage row is locked
  * only while that statement runs and commits, never across a round trip to the gateway (one hot
- * key would wait for it). With a key or attachments, the insert comes first, so that a key
- * already used can be looked at, then the attachments ({@link Attachments}), and the charge last
+ * key would wait for it). With a key, attachments or submitted MIME, the insert comes first, so that
+ * a key already used can be looked at, then the attachments ({@link Attachments}) or the MIME an
+ * SMTP client submitted ({@link SubmittedMimes}), and the charge last
  * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
  * stored and charged nothing.
  */
@@ -38,11 +40,11 @@ public final class Outbox {
     private static final String MESSAGE_COLUMNS = """
             INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients,
                                   bcc_recipients, subject, text_body, html_body, headers, tags, send_at,
-                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count)
+                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count, source)
             """;
     /** Positional parameters, in column order (send_at twice): this runs on every send. */
     private static final String MESSAGE_VALUES =
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?";
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?, ?";
     private static final String INSERT_MESSAGE = MESSAGE_COLUMNS + "VALUES (" + MESSAGE_VALUES + """
             )
             ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -95,7 +97,8 @@ public final class Outbox {
     private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
-        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
+        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()
+            && submission.mime().isEmpty()) {
             return chargeAndInsert(id, submission, day);
         }
         DbTransaction tx = database.client().transaction();
@@ -120,11 +123,12 @@ public final class Outbox {
     }
 
     /**
-     * Stores the attachments of the message just inserted in {@code tx} and charges it, last
-     * before COMMIT; nothing charged rolls back.
+     * Stores the attachments (or the submitted MIME) of the message just inserted in {@code tx}
+     * and charges it, last before COMMIT; nothing charged rolls back.
      */
     private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day) {
         attachments.store(tx, Map.of(id, submission.message().attachments()));
+        submission.mime().ifPresent(mime -> SubmittedMimes.store(tx, id, mime));
         int recipients = submission.message().recipientCount();
         Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day, recipients, id);
         if (charge.isEmpty()) {
@@ -187,7 +191,8 @@ public final class Outbox {
                 .addParam(submission.requestId())
                 .addParam(submission.idempotency().map(Submission.Idempotency::key).orElse(null))
                 .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null))
-                .addParam(message.attachments().size());
+                .addParam(message.attachments().size())
+                .addParam(submission.mime().isPresent() ? "smtp" : "api");
     }
 
     /**

@@ -1,0 +1,357 @@
+package dev.mgw.server.submission;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+
+import javax.net.ssl.HandshakeCompletedListener;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+import org.subethamail.smtp.server.Session;
+import org.subethamail.smtp.server.SessionHandler;
+
+/**
+ * Closes a connection after {@value #LIMIT} bad commands (SPEC §13): replies 500–504 (unknown
+ * command, bad syntax, bad sequence) are counted as the session writes them, and the reply that
+ * reaches the limit goes out as {@code 421} instead, after which the connection reads nothing
+ * more. SubEthaSMTP answers unknown commands itself, before any hook of ours, so the count sits
+ * on the connection's streams: the plain socket's, and after STARTTLS the TLS socket's.
+ */
+final class BadCommands {
+    static final int LIMIT = 10;
+    private static final byte[] CLOSING = "421 4.7.0 Too many bad commands; closing connection\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private final SubmissionTls tls;
+
+    BadCommands(SubmissionTls tls) {
+        this.tls = tls;
+    }
+
+    /** Counts on every accepted connection, then lets {@code sessions} decide. */
+    SessionHandler around(SessionHandler sessions) {
+        return new SessionHandler() {
+            @Override
+            public SessionAcceptance accept(Session session) {
+                try {
+                    session.setSocket(new CountedSocket(session.getSocket(), new Count()));
+                } catch (IOException e) {
+                    return SessionAcceptance.failure(421, "4.3.0 Cannot serve this connection");
+                }
+                return sessions.accept(session);
+            }
+
+            @Override
+            public void onSessionEnd(Session session) {
+                sessions.onSessionEnd(session);
+            }
+        };
+    }
+
+    /** STARTTLS over the plain connection, counting on as before. */
+    SSLSocket startTls(Socket socket) throws IOException {
+        if (socket instanceof CountedSocket counted) {
+            return new CountedTlsSocket(tls.wrap(counted.plain), counted.count);
+        }
+        return tls.wrap(socket);
+    }
+
+    /** One connection's count, and whether it is over. */
+    private static final class Count {
+        private int bad;
+        private volatile boolean over;
+
+        /** The reply as it goes out: 421 instead once the limit is reached, nothing after that. */
+        byte[] reply(byte[] reply) {
+            if (over) {
+                return new byte[0];
+            }
+            if (reply.length >= 3 && reply[0] == '5' && reply[1] == '0' && reply[2] >= '0' && reply[2] <= '4'
+                && ++bad >= LIMIT) {
+                over = true;
+                return CLOSING;
+            }
+            return reply;
+        }
+
+        InputStream in(InputStream in) {
+            return new FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    return over ? -1 : super.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return over ? -1 : super.read(b, off, len);
+                }
+            };
+        }
+
+        /** Holds each reply until the session flushes it, which it does after every reply. */
+        OutputStream out(OutputStream out) {
+            return new FilterOutputStream(out) {
+                private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+                @Override
+                public void write(int b) {
+                    pending.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    pending.write(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    byte[] reply = reply(pending.toByteArray());
+                    pending.reset();
+                    out.write(reply);
+                    out.flush();
+                }
+            };
+        }
+    }
+
+    /** The plain connection with counted streams. */
+    private static final class CountedSocket extends Socket {
+        private final Socket plain;
+        private final Count count;
+
+        CountedSocket(Socket plain, Count count) {
+            this.plain = plain;
+            this.count = count;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return count.in(plain.getInputStream());
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            return count.out(plain.getOutputStream());
+        }
+
+        @Override
+        public void setSoTimeout(int timeout) throws SocketException {
+            plain.setSoTimeout(timeout);
+        }
+
+        @Override
+        public int getSoTimeout() throws SocketException {
+            return plain.getSoTimeout();
+        }
+
+        @Override
+        public InetAddress getInetAddress() {
+            return plain.getInetAddress();
+        }
+
+        @Override
+        public int getPort() {
+            return plain.getPort();
+        }
+
+        @Override
+        public SocketAddress getRemoteSocketAddress() {
+            return plain.getRemoteSocketAddress();
+        }
+
+        @Override
+        public SocketAddress getLocalSocketAddress() {
+            return plain.getLocalSocketAddress();
+        }
+
+        @Override
+        public boolean isBound() {
+            return plain.isBound();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return plain.isConnected();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return plain.isClosed();
+        }
+
+        @Override
+        public void close() throws IOException {
+            plain.close();
+        }
+    }
+
+    /** The TLS connection after STARTTLS with counted streams. */
+    private static final class CountedTlsSocket extends SSLSocket {
+        private final SSLSocket tls;
+        private final Count count;
+
+        CountedTlsSocket(SSLSocket tls, Count count) {
+            this.tls = tls;
+            this.count = count;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return count.in(tls.getInputStream());
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            return count.out(tls.getOutputStream());
+        }
+
+        @Override
+        public void setSoTimeout(int timeout) throws SocketException {
+            tls.setSoTimeout(timeout);
+        }
+
+        @Override
+        public int getSoTimeout() throws SocketException {
+            return tls.getSoTimeout();
+        }
+
+        @Override
+        public InetAddress getInetAddress() {
+            return tls.getInetAddress();
+        }
+
+        @Override
+        public int getPort() {
+            return tls.getPort();
+        }
+
+        @Override
+        public SocketAddress getRemoteSocketAddress() {
+            return tls.getRemoteSocketAddress();
+        }
+
+        @Override
+        public SocketAddress getLocalSocketAddress() {
+            return tls.getLocalSocketAddress();
+        }
+
+        @Override
+        public boolean isBound() {
+            return tls.isBound();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return tls.isConnected();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return tls.isClosed();
+        }
+
+        @Override
+        public void close() throws IOException {
+            tls.close();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return tls.getSupportedCipherSuites();
+        }
+
+        @Override
+        public String[] getEnabledCipherSuites() {
+            return tls.getEnabledCipherSuites();
+        }
+
+        @Override
+        public void setEnabledCipherSuites(String[] suites) {
+            tls.setEnabledCipherSuites(suites);
+        }
+
+        @Override
+        public String[] getSupportedProtocols() {
+            return tls.getSupportedProtocols();
+        }
+
+        @Override
+        public String[] getEnabledProtocols() {
+            return tls.getEnabledProtocols();
+        }
+
+        @Override
+        public void setEnabledProtocols(String[] protocols) {
+            tls.setEnabledProtocols(protocols);
+        }
+
+        @Override
+        public SSLSession getSession() {
+            return tls.getSession();
+        }
+
+        @Override
+        public void addHandshakeCompletedListener(HandshakeCompletedListener listener) {
+            tls.addHandshakeCompletedListener(listener);
+        }
+
+        @Override
+        public void removeHandshakeCompletedListener(HandshakeCompletedListener listener) {
+            tls.removeHandshakeCompletedListener(listener);
+        }
+
+        @Override
+        public void startHandshake() throws IOException {
+            tls.startHandshake();
+        }
+
+        @Override
+        public void setUseClientMode(boolean mode) {
+            tls.setUseClientMode(mode);
+        }
+
+        @Override
+        public boolean getUseClientMode() {
+            return tls.getUseClientMode();
+        }
+
+        @Override
+        public void setNeedClientAuth(boolean need) {
+            tls.setNeedClientAuth(need);
+        }
+
+        @Override
+        public boolean getNeedClientAuth() {
+            return tls.getNeedClientAuth();
+        }
+
+        @Override
+        public void setWantClientAuth(boolean want) {
+            tls.setWantClientAuth(want);
+        }
+
+        @Override
+        public boolean getWantClientAuth() {
+            return tls.getWantClientAuth();
+        }
+
+        @Override
+        public void setEnableSessionCreation(boolean flag) {
+            tls.setEnableSessionCreation(flag);
+        }
+
+        @Override
+        public boolean getEnableSessionCreation() {
+            return tls.getEnableSessionCreation();
+        }
+    }
+}
