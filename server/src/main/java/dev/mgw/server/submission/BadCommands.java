@@ -37,13 +37,17 @@ final class BadCommands {
         this.tls = tls;
     }
 
-    /** Counts on every accepted connection, then lets {@code sessions} decide. */
-    SessionHandler around(SessionHandler sessions) {
+    /**
+     * Counts on every accepted connection, then lets {@code sessions} decide; a connection closed
+     * with {@code 421} (too many bad commands or messages, idle too long) is {@link Sessions#limited}.
+     */
+    SessionHandler around(Sessions sessions) {
         return new SessionHandler() {
             @Override
             public SessionAcceptance accept(Session session) {
+                String id = session.getSessionId();
                 try {
-                    session.setSocket(new CountedSocket(session.getSocket(), new Count()));
+                    session.setSocket(new CountedSocket(session.getSocket(), new Count(() -> sessions.limited(id))));
                 } catch (IOException e) {
                     return SessionAcceptance.failure(421, "4.3.0 Cannot serve this connection");
                 }
@@ -67,8 +71,13 @@ final class BadCommands {
 
     /** One connection's count, and whether it is over. */
     private static final class Count {
+        private final Runnable closing;
         private int bad;
         private volatile boolean over;
+
+        Count(Runnable closing) {
+            this.closing = closing;
+        }
 
         /** The reply as it goes out: 421 instead once the limit is reached, nothing after that. */
         byte[] reply(byte[] reply) {
@@ -78,7 +87,11 @@ final class BadCommands {
             if (reply.length >= 3 && reply[0] == '5' && reply[1] == '0' && reply[2] >= '0' && reply[2] <= '4'
                 && ++bad >= LIMIT) {
                 over = true;
+                closing.run();
                 return CLOSING;
+            }
+            if (reply.length >= 3 && reply[0] == '4' && reply[1] == '2' && reply[2] == '1') {
+                closing.run();
             }
             return reply;
         }

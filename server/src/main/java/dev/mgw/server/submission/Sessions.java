@@ -18,7 +18,6 @@ import org.subethamail.smtp.server.SessionHandler;
  */
 final class Sessions implements SessionHandler {
     static final int MAX_MESSAGES = 100;
-    static final java.util.List<String> RESULTS = java.util.List.of("submitted", "no_message", "auth_failed", "limited");
 
     private final Map<String, State> open = new ConcurrentHashMap<>();
     private final Consumer<String> ended;
