@@ -28,11 +28,12 @@ import static dev.mgw.core.JsonP.JSON;
  * The durable accept: the message is stored exactly when the quota's conditional upsert charged
  * it, in one transaction. Without an Idempotency-Key or attachments (the common case) that is
  * one statement in its own transaction: the charge, and the insert reading the charge's row (two
- * CTEs), so that nothing is stored when nothing was charged, and the key's usage row is locked
+ * CTEs, and a third for the MIME of a message submitted over SMTP), so that nothing is stored when
+ * nothing was charged, and the key's usage row is locked
  * only while that statement runs and commits, never across a round trip to the gateway (one hot
- * key would wait for it). With a key, attachments or submitted MIME, the insert comes first, so that
- * a key already used can be looked at, then the attachments ({@link Attachments}) or the MIME an
- * SMTP client submitted ({@link SubmittedMimes}), and the charge last
+ * key would wait for it). With a key or attachments, the insert comes first, so that a key already
+ * used can be looked at, then the attachments ({@link Attachments}) or the MIME an SMTP client
+ * submitted ({@link SubmittedMimes}), and the charge last
  * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
  * stored and charged nothing.
  */
@@ -60,6 +61,13 @@ public final class Outbox {
                                                     + " FROM charged RETURNING id) "
                                                     + "SELECT msg.id, charged.used, charged.daily_limit "
                                                     + "FROM charged LEFT JOIN msg ON true";
+    /** As {@link #CHARGE_AND_INSERT}, also storing the MIME an SMTP client submitted. Parameters: those, then the MIME's. */
+    private static final String CHARGE_AND_INSERT_WITH_MIME = "WITH charged AS (" + Quota.UPSERT + "), msg AS ("
+                                                              + MESSAGE_COLUMNS + "SELECT " + MESSAGE_VALUES
+                                                              + " FROM charged RETURNING id), mime AS ("
+                                                              + SubmittedMimes.insertAfter("msg") + ") "
+                                                              + "SELECT msg.id, charged.used, charged.daily_limit "
+                                                              + "FROM charged LEFT JOIN msg ON true";
     private static final String FIND_IDEMPOTENT = """
             SELECT id, request_hash, accept_remaining, created_at > now() - interval '24 hours' AS fresh
               FROM messages
@@ -97,8 +105,7 @@ public final class Outbox {
     private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
-        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()
-            && submission.mime().isEmpty()) {
+        if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
             return chargeAndInsert(id, submission, day);
         }
         DbTransaction tx = database.client().transaction();
@@ -139,13 +146,20 @@ public final class Outbox {
         return new Acceptance.Accepted(id, charge.get());
     }
 
-    /** The common case, without an Idempotency-Key or attachments: one statement, committed on its own. */
+    /**
+     * The common case, without an Idempotency-Key or attachments: one statement, committed on its
+     * own (with the submitted MIME, if any, in a third CTE).
+     */
     private Acceptance chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
-        Optional<DbRow> row = insertParameters(Quota.chargeParameters(
-                database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT),
-                submission.keyId(), submission.keyHash(), day, recipients), id, submission)
-                .execute();
+        DbStatementGet statement = submission.mime().isEmpty()
+                ? database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT)
+                : database.client().execute().createNamedGet("charge-and-insert-with-mime", CHARGE_AND_INSERT_WITH_MIME);
+        statement = insertParameters(Quota.chargeParameters(statement, submission.keyId(), submission.keyHash(), day,
+                                                            recipients), id, submission);
+        Optional<DbRow> row = submission.mime().isEmpty()
+                ? statement.execute()
+                : SubmittedMimes.addParameters(statement, submission.mime().get()).execute();
         if (row.isEmpty()) {
             return refused(submission, day, recipients);
         }

@@ -7,6 +7,7 @@ import dev.mgw.core.db.Database;
 import dev.mgw.core.db.Rows;
 
 import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbStatement;
 
 /**
  * The MIME of messages submitted over SMTP lives in {@code message_mime}, apart from the
@@ -17,6 +18,20 @@ public final class SubmittedMimes {
     private static final String INSERT =
             "INSERT INTO message_mime (message_id, envelope_from, content) VALUES (:id, :envelope_from, :content)";
     private static final String READ = "SELECT envelope_from, content FROM message_mime WHERE message_id = :id";
+
+    /**
+     * The insert as a data-modifying CTE of the accept statement, storing the MIME of the message
+     * that {@code messageCte} (a CTE returning {@code id}) inserted, if it did. Parameters: the
+     * envelope sender, then the content ({@link #addParameters}).
+     */
+    public static String insertAfter(String messageCte) {
+        return "INSERT INTO message_mime (message_id, envelope_from, content) SELECT id, ?, ? FROM " + messageCte;
+    }
+
+    /** Adds the parameters of {@link #insertAfter}, in its order. */
+    public static <S extends DbStatement<S>> S addParameters(S statement, RawMime mime) {
+        return statement.addParam(mime.envelopeFrom()).addParam(mime.content());
+    }
 
     private final Database database;
 

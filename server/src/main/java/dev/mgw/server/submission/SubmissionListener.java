@@ -33,7 +33,7 @@ import org.subethamail.smtp.server.Session;
  * {@code AUTH PLAIN LOGIN} only after STARTTLS unless {@code SMTP_SUBMISSION_ALLOW_INSECURE_AUTH};
  * mail only after AUTH ({@code 530 5.7.0}). At most {@code SMTP_SUBMISSION_MAX_CONNECTIONS}
  * connections, {@value Sessions#MAX_MESSAGES} messages on each, {@value #IDLE_SECONDS} s idle,
- * {@value BadCommands#LIMIT} bad commands; then {@code 421} and the connection closes.
+ * {@value SessionStreams#LIMIT} bad commands; then {@code 421} and the connection closes.
  */
 public final class SubmissionListener implements MessageSubmission.Listener, AutoCloseable {
     static final int IDLE_SECONDS = 60;
@@ -69,7 +69,7 @@ public final class SubmissionListener implements MessageSubmission.Listener, Aut
         GatewayConfig.Submission settings = config.submission();
         String hostName = hostName();
         SubmissionTls tls = SubmissionTls.of(settings, hostName);
-        BadCommands badCommands = new BadCommands(tls);
+        SessionStreams streams = new SessionStreams(tls);
         this.server = SMTPServer.port(settings.port().orElseThrow())
                 .bindAddress(bindAddress(config.server().host()))
                 .hostName(hostName)
@@ -80,8 +80,8 @@ public final class SubmissionListener implements MessageSubmission.Listener, Aut
                 .requireAuth()
                 .enableTLS()
                 .requireTLS(!settings.allowInsecureAuth())
-                .startTlsSocketFactory(badCommands::startTls)
-                .sessionHandler(badCommands.around(sessions))
+                .startTlsSocketFactory(streams::startTls)
+                .sessionHandler(streams.around(sessions))
                 .insertReceivedHeaders(false)
                 .maxConnections(settings.maxConnections())
                 .connectionTimeout(IDLE_SECONDS, TimeUnit.SECONDS)

@@ -281,16 +281,26 @@ class SubmissionIT extends GatewayServerTest {
                 gw.databaseProxy().restore();
             }
         }
-        Await.until("the database back", Duration.ofSeconds(10), () -> {
+        assertEquals(0, gw.stored("outage"), "nothing stored during the outage");
+        assertEquals(0, gw.charged("outage"));
+        // the gateway serves again by itself, on the connections the outage broke too
+        Await.until("the gateway storing messages again", Duration.ofSeconds(15), () -> {
             try {
-                return gw.stored("outage") == 0;
-            } catch (RuntimeException e) {
+                smtp.send(key, smtp.raw("From: app@acme.example\nTo: x@example.com\nSubject: s\n\nx\n"), "x@example.com");
+                return true;
+            } catch (SMTPSendFailedException e) {
+                assertEquals(451, e.getReturnCode(), e.getMessage());
                 return false;
+            } catch (MessagingException e) {
+                throw new IllegalStateException(e);
             }
         });
-        assertEquals(0, gw.charged("outage"));
+        assertEquals(1, gw.stored("outage"));
+        assertEquals(1, gw.charged("outage"));
         assertEquals(0, gw.db().queryLong("SELECT count(*) FROM message_mime mm LEFT JOIN messages m "
                                           + "ON m.id = mm.message_id WHERE m.id IS NULL"));
+        assertEquals(1, gw.db().queryLong("SELECT count(*) FROM message_mime mm JOIN messages m ON m.id = mm.message_id "
+                                          + "JOIN api_keys k ON k.id = m.api_key_id WHERE k.name = 'outage'"));
     }
 
     @Test

@@ -20,20 +20,27 @@ import org.subethamail.smtp.server.Session;
 import org.subethamail.smtp.server.SessionHandler;
 
 /**
- * Closes a connection after {@value #LIMIT} bad commands (SPEC §13): replies 500–504 (unknown
- * command, bad syntax, bad sequence) are counted as the session writes them, and the reply that
- * reaches the limit goes out as {@code 421} instead, after which the connection reads nothing
- * more. SubEthaSMTP answers unknown commands itself, before any hook of ours, so the count sits
- * on the connection's streams: the plain socket's, and after STARTTLS the TLS socket's.
+ * The streams of a submission connection (the plain socket's, and after STARTTLS the TLS
+ * socket's), which do two things SubEthaSMTP has no hook for:
+ * <ul>
+ * <li>close a connection after {@value #LIMIT} bad commands (SPEC §13): replies 500–504 (unknown
+ * command, bad syntax, bad sequence; SubEthaSMTP answers unknown commands itself) are counted as
+ * the session writes them, and the reply that reaches the limit goes out as {@code 421} instead,
+ * after which the connection reads nothing more;</li>
+ * <li>answer pipelined commands together: a reply is held until the session next needs input it
+ * has not buffered yet (or starts TLS, or closes), so that {@code MAIL}, {@code RCPT} and
+ * {@code DATA} sent at once get their three replies in one write (one TLS record) rather than
+ * three.</li>
+ * </ul>
  */
-final class BadCommands {
+final class SessionStreams {
     static final int LIMIT = 10;
     private static final byte[] CLOSING = "421 4.7.0 Too many bad commands; closing connection\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
     private final SubmissionTls tls;
 
-    BadCommands(SubmissionTls tls) {
+    SessionStreams(SubmissionTls tls) {
         this.tls = tls;
     }
 
@@ -61,17 +68,21 @@ final class BadCommands {
         };
     }
 
-    /** STARTTLS over the plain connection, counting on as before. */
+    /** STARTTLS over the plain connection (its {@code 220} sent first), counting on as before. */
     SSLSocket startTls(Socket socket) throws IOException {
         if (socket instanceof CountedSocket counted) {
+            counted.count.sendHeld();
             return new CountedTlsSocket(tls.wrap(counted.plain), counted.count);
         }
         return tls.wrap(socket);
     }
 
-    /** One connection's count, and whether it is over. */
+    /** One connection's count, whether it is over, and the replies held back. */
     private static final class Count {
         private final Runnable closing;
+        private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private OutputStream out;
         private int bad;
         private volatile boolean over;
 
@@ -96,43 +107,74 @@ final class BadCommands {
             return reply;
         }
 
+        /** Reads (by the session's buffer, when it has run dry) send the replies held first. */
         InputStream in(InputStream in) {
             return new FilterInputStream(in) {
                 @Override
                 public int read() throws IOException {
+                    sendHeld();
                     return over ? -1 : super.read();
                 }
 
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
+                    sendHeld();
                     return over ? -1 : super.read(b, off, len);
                 }
             };
         }
 
-        /** Holds each reply until the session flushes it, which it does after every reply. */
-        OutputStream out(OutputStream out) {
-            return new FilterOutputStream(out) {
-                private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-
+        /**
+         * Takes each reply when the session flushes it (which it does after every reply) and holds
+         * it until {@link #sendHeld}.
+         */
+        OutputStream out(OutputStream socketOut) {
+            synchronized (this) {
+                out = socketOut;
+            }
+            return new FilterOutputStream(socketOut) {
                 @Override
                 public void write(int b) {
-                    pending.write(b);
+                    synchronized (Count.this) {
+                        pending.write(b);
+                    }
                 }
 
                 @Override
                 public void write(byte[] b, int off, int len) {
-                    pending.write(b, off, len);
+                    synchronized (Count.this) {
+                        pending.write(b, off, len);
+                    }
                 }
 
                 @Override
-                public void flush() throws IOException {
-                    byte[] reply = reply(pending.toByteArray());
-                    pending.reset();
-                    out.write(reply);
-                    out.flush();
+                public void flush() {
+                    synchronized (Count.this) {
+                        held.writeBytes(reply(pending.toByteArray()));
+                        pending.reset();
+                    }
+                }
+
+                @Override
+                public void close() throws IOException {
+                    try {
+                        flush();
+                        sendHeld();
+                    } finally {
+                        socketOut.close();
+                    }
                 }
             };
+        }
+
+        /** Writes the replies held, if any. */
+        synchronized void sendHeld() throws IOException {
+            if (held.size() > 0 && out != null) {
+                byte[] replies = held.toByteArray();
+                held.reset();
+                out.write(replies);
+                out.flush();
+            }
         }
     }
 
