@@ -33,7 +33,8 @@ class MigrationsIT {
         Migrations migrations = new Migrations(db.target());
         List<String> ids = Migrations.changeSetIds();
         assertEquals(List.of("0001-api-keys", "0002-daily-usage", "0003-messages", "0004-failed-messages-index",
-                             "0010-webhooks", "0020-message-attachments", "0020-batch-requests"), ids);
+                             "0010-webhooks", "0020-message-attachments", "0020-batch-requests",
+                             "0013-smtp-submission"), ids);
         assertEquals(Migrations.changeSetIdsByLiquibase(), ids, "the quick reading agrees with Liquibase's");
         assertFalse(Migrations.isCurrent(database, ids), "nothing applied yet");
         assertTrue(migrations.status().stream().allMatch(Migrations.ChangeSetState::pending));
