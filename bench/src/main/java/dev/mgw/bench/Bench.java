@@ -83,6 +83,11 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
+        if ("submission".equals(System.getProperty("bench.only"))) {
+            SubmissionBench.run(db, sink, report, scratch);
+            System.out.println(report.markdown());
+            return;
+        }
         if ("batch".equals(System.getProperty("bench.only"))) {
             batchAndAttachmentPhases();
             System.out.println(report.markdown());
@@ -99,6 +104,7 @@ public final class Bench {
         }
         keysPhase();
         batchAndAttachmentPhases();
+        SubmissionBench.run(db, sink, report, scratch);
         deliveryPhases(readyFresh, rssAccept);
         report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()
                     + " cores shared by the gateway, PostgreSQL (synchronous_commit on) and the load generator; "

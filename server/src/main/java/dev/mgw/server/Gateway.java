@@ -3,6 +3,7 @@ package dev.mgw.server;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -18,6 +19,7 @@ import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.core.suppressions.Suppressions;
 import dev.mgw.core.webhooks.EndpointRules;
 import dev.mgw.core.webhooks.WebhookEndpoints;
@@ -30,6 +32,8 @@ import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
+import dev.mgw.server.submission.SubmissionListener;
+import dev.mgw.server.submission.SuppressionCheck;
 import dev.mgw.server.suppressions.SuppressionsService;
 import dev.mgw.server.webhooks.WebhookWorkers;
 
@@ -58,6 +62,7 @@ public final class Gateway implements AutoCloseable {
     private final SuppressionsService suppressionsApi;
     private final GatewayMetrics metrics;
     private final BodyBudget bodyBudget;
+    private final Optional<SubmissionListener> submission;
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Clock clock, Database database, BodyBudget bodyBudget) {
@@ -90,7 +95,8 @@ public final class Gateway implements AutoCloseable {
         this.suppressions = new Suppressions(database);
         DeliveryQueue queue = new DeliveryQueue(database, timeline, suppressions, config.suppressHardBounces());
         Attachments attachments = new Attachments(database);
-        this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
+        SubmittedMimes submittedMimes = new SubmittedMimes(database);
+        this.delivery = new Delivery(config, queue, attachments, submittedMimes, clock, new Delivery.Listener() {
             @Override
             public void sent(OutboundMessage message, Duration acceptToSent) {
                 metrics.send("sent");
@@ -115,29 +121,31 @@ public final class Gateway implements AutoCloseable {
         metrics.pool(database);
         Quota quota = new Quota(database);
         this.admission = new Admission(database);
+        ApiService.SendListener sends = new ApiService.SendListener() {
+            @Override
+            public void accepted(UUID messageId, int recipients) {
+                metrics.rateLimit(true);
+                metrics.send("queued");
+                delivery.wake();
+            }
+
+            @Override
+            public void overQuota() {
+                metrics.rateLimit(false);
+            }
+        };
+        Outbox outbox = new Outbox(database, quota, attachments, suppressions, timeline, clock);
         this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
                                                         config.allowDomains(), config.attachments(),
                                                         config.batchMaxMessages(), clock),
-                                  new Outbox(database, quota, attachments, suppressions, timeline, clock),
+                                  outbox,
                                   new BatchOutbox(database, quota, attachments, suppressions, timeline, clock),
                                   new Messages(database),
                                   timeline,
                                   quota,
-                                  new ApiService.SendListener() {
-                                      @Override
-                                      public void accepted(UUID messageId, int recipients) {
-                                          metrics.rateLimit(true);
-                                          metrics.send("queued");
-                                          delivery.wake();
-                                      }
-
-                                      @Override
-                                      public void overQuota() {
-                                          metrics.rateLimit(false);
-                                      }
-                                  },
+                                  sends,
                                   config.maxRequestSize(),
                                   bodyBudget,
                                   clock);
@@ -147,6 +155,10 @@ public final class Gateway implements AutoCloseable {
                                                webhookOutbox, config.maxRequestSize(), clock);
         this.suppressionsApi = new SuppressionsService(admission, authenticator, suppressions, config.maxRequestSize(),
                                                        clock);
+        this.submission = config.submission().enabled()
+                ? Optional.of(new SubmissionListener(config, authenticator, outbox, bodyBudget, SuppressionCheck.NONE,
+                                                     sends, clock, metrics::submissionSession))
+                : Optional.empty();
     }
 
     /**
@@ -168,10 +180,16 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
-    /** Starts the delivery and webhook workers. */
+    /** Starts the delivery and webhook workers, and the SMTP submission listener when it is configured. */
     public void start() {
         delivery.start();
         webhooks.start();
+        submission.ifPresent(SubmissionListener::start);
+    }
+
+    /** The SMTP submission listener, when {@code SMTP_SUBMISSION_PORT} is set. */
+    public Optional<SubmissionListener> submission() {
+        return submission;
     }
 
     public GatewayConfig config() {
@@ -258,6 +276,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        submission.ifPresent(SubmissionListener::close);
         long started = System.nanoTime();
         delivery.stop(SHUTDOWN_GRACE);
         webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));

@@ -35,7 +35,7 @@ class MigrationsIT {
         assertEquals(List.of("0001-api-keys", "0002-daily-usage", "0003-messages", "0004-failed-messages-index",
                              "0010-webhooks", "0020-message-attachments", "0020-batch-requests", "0011-message-events",
                              "0011-message-relay-reply", "0011-suppressions",
-                             "0011-message-settled-recipients"), ids);
+                             "0011-message-settled-recipients", "0013-smtp-submission"), ids);
         assertEquals(Migrations.changeSetIdsByLiquibase(), ids, "the quick reading agrees with Liquibase's");
         assertFalse(Migrations.isCurrent(database, ids), "nothing applied yet");
         assertTrue(migrations.status().stream().allMatch(Migrations.ChangeSetState::pending));
