@@ -33,7 +33,6 @@ import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
 import dev.mgw.server.submission.SubmissionListener;
-import dev.mgw.server.submission.SuppressionCheck;
 import dev.mgw.server.suppressions.SuppressionsService;
 import dev.mgw.server.webhooks.WebhookWorkers;
 
@@ -156,7 +155,8 @@ public final class Gateway implements AutoCloseable {
         this.suppressionsApi = new SuppressionsService(admission, authenticator, suppressions, config.maxRequestSize(),
                                                        clock);
         this.submission = config.submission().enabled()
-                ? Optional.of(new SubmissionListener(config, authenticator, outbox, bodyBudget, SuppressionCheck.NONE,
+                ? Optional.of(new SubmissionListener(config, authenticator, outbox, bodyBudget,
+                                                     (keyId, address) -> suppressions.isSuppressed(keyId, address.address()),
                                                      sends, clock, metrics::submissionSession))
                 : Optional.empty();
     }

@@ -115,11 +115,20 @@ final class MessageSubmission implements MessageHandler {
         if (!caller.key().allowsRecipient(address)) {
             throw new RejectException(550, "5.7.1 This key may not send to " + address.address());
         }
-        if (listener.suppressions().suppressed(caller.keyId(), address)) {
-            throw new RejectException(550, "5.1.1 " + address.address() + " is suppressed for this key");
+        if (suppressed(address)) {
+            throw new RejectException(550, "5.1.1 " + address.address() + " is on the suppression list");
         }
         if (seen.add(address.address().toLowerCase(Locale.ROOT))) {
             recipients.add(address);
+        }
+    }
+
+    /** The suppression check; the database being down is a temporary refusal of this recipient. */
+    private boolean suppressed(EmailAddress address) throws RejectException {
+        try {
+            return listener.suppressions().suppressed(caller.keyId(), address);
+        } catch (DatabaseUnavailableException | DatabaseBusyException e) {
+            throw new RejectException(451, "4.3.0 The gateway cannot check recipients right now; try again later");
         }
     }
 

@@ -228,6 +228,94 @@ class SubmissionIT extends GatewayServerTest {
     }
 
     @Test
+    void aSuppressedRecipientIsRefusedAtRcptAndOnlyTheAllowedOneIsStoredAndCharged() throws Exception {
+        String key = gw.key("suppressed", 100);
+        ApiClient.Response listed = api.request("POST", "/api/v1/suppressions", key,
+                                                "{\"addresses\": [\"Blocked@example.com\"], \"reason\": \"manual\"}",
+                                                "Content-Type", "application/json");
+        assertEquals(201, listed.status(), listed::toString);
+        gw.db().sql("INSERT INTO suppressions (api_key_id, address, reason) "
+                        + "VALUES (NULL, 'everyone-blocked@example.com', 'complaint')");
+        Session session = smtp.session();
+        session.getProperties().setProperty("mail.smtp.sendpartial", "true");
+        MimeMessage message = smtp.raw("""
+                From: app@acme.example
+                To: blocked@example.com, everyone-blocked@example.com, welcome@example.com
+                Subject: partly suppressed
+
+                hello
+                """);
+
+        String reply;
+        SendFailedException partial;
+        try (SMTPTransport transport = smtp.connect(session, key)) {
+            partial = assertThrows(SendFailedException.class, () -> SubmissionClient.send(
+                    transport, message, "BLOCKED@example.com", "everyone-blocked@example.com", "welcome@example.com"));
+            reply = transport.getLastServerResponse().strip();
+        }
+        List<String> refusals = new ArrayList<>();
+        for (Exception next = partial.getNextException(); next instanceof SMTPAddressFailedException rcpt;
+             next = rcpt.getNextException()) {
+            assertEquals(550, rcpt.getReturnCode());
+            refusals.add(rcpt.getAddress().getAddress() + " " + rcpt.getMessage().strip());
+        }
+        assertEquals(List.of("BLOCKED@example.com 550 5.1.1 BLOCKED@example.com is on the suppression list",
+                             "everyone-blocked@example.com 550 5.1.1 everyone-blocked@example.com is on the suppression list"),
+                     refusals, "the key's own entry (any case) and the global one");
+        assertEquals(1, partial.getValidSentAddresses().length);
+        String id = queuedId(reply);
+
+        assertEquals(1, gw.stored("suppressed"));
+        assertEquals(1, gw.charged("suppressed"), "only the allowed recipient is charged");
+        assertEquals("{welcome@example.com}", gw.db().queryString(
+                "SELECT to_recipients || cc_recipients || bcc_recipients FROM messages WHERE id = '" + id + "'"));
+        awaitStatus(id, "sent");
+        assertEquals(List.of("welcome@example.com"), relay.envelopes().stream()
+                .filter(e -> ("<" + id + "@acme.example>").equals(e.messageId())).findFirst().orElseThrow().recipients());
+    }
+
+    @Test
+    void aSubmittedMessageGetsTheTimelineWebhookEventsAndHardBounceSuppressionOfAnHttpOne() throws Exception {
+        String key = gw.key("timeline", 100);
+        ApiClient.Response endpoint = api.request("POST", "/api/v1/webhooks", key,
+                                                  "{\"url\": \"https://hooks.example.com/mgw\"}",
+                                                  "Content-Type", "application/json");
+        assertEquals(201, endpoint.status(), endpoint::toString);
+        relay.refuseRecipient("gone-smtp@example.com", "550 5.1.1 <gone-smtp@example.com>: no such user");
+        String id = queuedId(smtp.send(key, smtp.raw("""
+                From: app@acme.example
+                To: kept-smtp@example.com, gone-smtp@example.com
+                Subject: half
+
+                hello
+                """), "kept-smtp@example.com", "gone-smtp@example.com"));
+        awaitStatus(id, "sent");
+
+        JsonObject view = api.get("/api/v1/messages/" + id, key).json();
+        List<String> types = view.getJsonArray("events").getValuesAs(JsonObject.class).stream()
+                .map(event -> event.getString("type")).toList();
+        assertEquals(List.of("accepted", "bounced", "sent"), types, view::toString);
+        JsonObject bounced = view.getJsonArray("events").getJsonObject(1);
+        assertEquals("gone-smtp@example.com", bounced.getString("recipient"));
+        assertEquals(550, bounced.getInt("smtp_code"));
+        assertEquals("hard_bounce", gw.db().queryString(
+                "SELECT reason FROM suppressions WHERE address = 'gone-smtp@example.com'"));
+        assertEquals("message.bounced,message.sent", gw.db().queryString(
+                "SELECT string_agg(event_type, ',' ORDER BY event_type) FROM webhook_deliveries "
+                + "WHERE payload LIKE '%" + id + "%'"), "a webhook delivery for each delivery outcome");
+
+        // the next submission to the bounced address is refused at RCPT TO
+        SendFailedException refused = assertThrows(SendFailedException.class, () -> smtp.send(
+                key, smtp.raw("From: app@acme.example\nTo: gone-smtp@example.com\nSubject: s\n\nx\n"),
+                "gone-smtp@example.com"));
+        SMTPAddressFailedException rcpt = assertInstanceOf(SMTPAddressFailedException.class, refused.getNextException());
+        assertEquals(550, rcpt.getReturnCode());
+        assertTrue(rcpt.getMessage().contains("5.1.1"), rcpt.getMessage());
+        assertEquals(1, gw.stored("timeline"));
+        assertEquals(2, gw.charged("timeline"));
+    }
+
+    @Test
     void aFromOutsideTheAllowedDomainsIsRefused() throws Exception {
         String key = gw.key("from", 100);
         SMTPSendFailedException refused = assertThrows(SMTPSendFailedException.class, () -> smtp.send(
@@ -270,11 +358,12 @@ class SubmissionIT extends GatewayServerTest {
             gw.databaseProxy().cut();
             long started = System.nanoTime();
             try {
-                SMTPSendFailedException refused = assertThrows(SMTPSendFailedException.class, () -> SubmissionClient.send(
+                SendFailedException refused = assertThrows(SendFailedException.class, () -> SubmissionClient.send(
                         transport, smtp.raw("From: app@acme.example\nTo: x@example.com\nSubject: s\n\nx\n"),
                         "x@example.com"));
-                assertEquals(451, refused.getReturnCode());
-                assertTrue(refused.getMessage().contains("4.3.0"), refused.getMessage());
+                // the suppression check of RCPT TO is the first command that needs the database
+                assertInstanceOf(SMTPAddressFailedException.class, refused.getNextException());
+                assertTrue(refusal(refused).startsWith("451 4.3.0"), refusal(refused));
                 long millis = (System.nanoTime() - started) / 1_000_000;
                 assertTrue(millis < 3000, "answered in " + millis + " ms");
             } finally {
@@ -288,8 +377,8 @@ class SubmissionIT extends GatewayServerTest {
             try {
                 smtp.send(key, smtp.raw("From: app@acme.example\nTo: x@example.com\nSubject: s\n\nx\n"), "x@example.com");
                 return true;
-            } catch (SMTPSendFailedException e) {
-                assertEquals(451, e.getReturnCode(), e.getMessage());
+            } catch (SendFailedException e) {
+                assertTrue(refusal(e).startsWith("451 4.3.0"), refusal(e));
                 return false;
             } catch (MessagingException e) {
                 throw new IllegalStateException(e);
@@ -341,6 +430,11 @@ class SubmissionIT extends GatewayServerTest {
     private static double sessions(String result) {
         return PrometheusText.parse(gw.gateway().metrics().scrape())
                 .value("smtp_submission_sessions_total", Map.of("result", result));
+    }
+
+    /** The reply that refused a send: to its RCPT TO (the first refused), or to MAIL FROM or DATA. */
+    private static String refusal(SendFailedException e) {
+        return (e instanceof SMTPSendFailedException ? e : e.getNextException()).getMessage().strip();
     }
 
     private static String queuedId(String reply) {
