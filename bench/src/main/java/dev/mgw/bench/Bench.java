@@ -117,6 +117,11 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
+        if ("submission".equals(System.getProperty("bench.only"))) {
+            SubmissionBench.run(db, sink, report, scratch);
+            System.out.println(report.markdown());
+            return;
+        }
         if ("batch".equals(System.getProperty("bench.only"))) {
             batchAndAttachmentPhases();
             System.out.println(report.markdown());
@@ -135,6 +140,7 @@ public final class Bench {
         endToEndPhase();
         keysPhase();
         batchAndAttachmentPhases();
+        SubmissionBench.run(db, sink, report, scratch);
         deliveryPhases(readyFresh, rssAccept);
         WebhookBench.run(db, report, scratch);
         report.note("Absolute numbers are this machine's: " + Runtime.getRuntime().availableProcessors()

@@ -3,6 +3,7 @@ package dev.mgw.server;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -19,6 +20,7 @@ import dev.mgw.core.messages.Messages;
 import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.Outbox;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.core.suppressions.Suppressions;
 import dev.mgw.core.retention.Retention;
 import dev.mgw.core.webhooks.EndpointRules;
@@ -32,6 +34,7 @@ import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
 import dev.mgw.server.observe.GatewayMetrics;
+import dev.mgw.server.submission.SubmissionListener;
 import dev.mgw.server.suppressions.SuppressionsService;
 import dev.mgw.server.retention.RetentionWorker;
 import dev.mgw.server.webhooks.WebhookWorkers;
@@ -62,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final RetentionWorker retention;
     private final BodyBudget bodyBudget;
+    private final Optional<SubmissionListener> submission;
     private volatile boolean stopping;
 
     private Gateway(GatewayConfig config, Clock clock, Database database, BodyBudget bodyBudget) {
@@ -95,7 +99,8 @@ public final class Gateway implements AutoCloseable {
         DeliveryQueue queue = new DeliveryQueue(database, timeline, suppressions, config.suppressHardBounces());
         this.retention = new RetentionWorker(new Retention(database, clock, config.retention()));
         Attachments attachments = new Attachments(database);
-        this.delivery = new Delivery(config, queue, attachments, clock, new Delivery.Listener() {
+        SubmittedMimes submittedMimes = new SubmittedMimes(database);
+        this.delivery = new Delivery(config, queue, attachments, submittedMimes, clock, new Delivery.Listener() {
             @Override
             public void sent(OutboundMessage message, Duration acceptToSent) {
                 metrics.send("sent");
@@ -120,30 +125,32 @@ public final class Gateway implements AutoCloseable {
         metrics.pool(database);
         Quota quota = new Quota(database);
         this.admission = new Admission(database);
+        ApiService.SendListener sends = new ApiService.SendListener() {
+            @Override
+            public void accepted(UUID messageId, int recipients) {
+                metrics.rateLimit(true);
+                metrics.send("queued");
+                delivery.wake();
+            }
+
+            @Override
+            public void overQuota() {
+                metrics.rateLimit(false);
+            }
+        };
+        Outbox outbox = new Outbox(database, quota, attachments, suppressions, timeline, clock);
         this.api = new ApiService(admission,
                                   authenticator,
                                   new SendRequestParser(config.smtp().fromAddress(), config.allowedFromDomains(),
                                                         config.allowDomains(), config.attachments(),
                                                         config.batchMaxMessages(), clock),
-                                  new Outbox(database, quota, attachments, suppressions, timeline, clock),
+                                  outbox,
                                   new BatchOutbox(database, quota, attachments, suppressions, timeline, clock),
                                   new Messages(database),
                                   timeline,
                                   new Cancellations(database, timeline, clock),
                                   quota,
-                                  new ApiService.SendListener() {
-                                      @Override
-                                      public void accepted(UUID messageId, int recipients) {
-                                          metrics.rateLimit(true);
-                                          metrics.send("queued");
-                                          delivery.wake();
-                                      }
-
-                                      @Override
-                                      public void overQuota() {
-                                          metrics.rateLimit(false);
-                                      }
-                                  },
+                                  sends,
                                   config.maxRequestSize(),
                                   bodyBudget,
                                   clock);
@@ -153,6 +160,11 @@ public final class Gateway implements AutoCloseable {
                                                webhookOutbox, config.maxRequestSize(), clock);
         this.suppressionsApi = new SuppressionsService(admission, authenticator, suppressions, config.maxRequestSize(),
                                                        clock);
+        this.submission = config.submission().enabled()
+                ? Optional.of(new SubmissionListener(config, authenticator, outbox, bodyBudget,
+                                                     (keyId, address) -> suppressions.isSuppressed(keyId, address.address()),
+                                                     sends, clock, metrics::submissionSession))
+                : Optional.empty();
     }
 
     /**
@@ -174,11 +186,17 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
-    /** Starts the delivery, webhook and retention workers. */
+    /** Starts the delivery, webhook and retention workers, and the SMTP submission listener when it is configured. */
     public void start() {
         delivery.start();
         webhooks.start();
         retention.start();
+        submission.ifPresent(SubmissionListener::start);
+    }
+
+    /** The SMTP submission listener, when {@code SMTP_SUBMISSION_PORT} is set. */
+    public Optional<SubmissionListener> submission() {
+        return submission;
     }
 
     public GatewayConfig config() {
@@ -270,6 +288,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        submission.ifPresent(SubmissionListener::close);
         long started = System.nanoTime();
         delivery.stop(SHUTDOWN_GRACE);
         webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));

@@ -47,7 +47,8 @@ public final class DeliveryQueue {
                              FOR UPDATE SKIP LOCKED)
             RETURNING m.id, m.api_key_id, m.attempts, m.sender, m.sender_name, m.reply_to, m.to_recipients,
                       m.cc_recipients, m.bcc_recipients, m.subject, m.text_body, m.html_body, m.headers,
-                      m.created_at, m.request_id, m.last_error, m.attachment_count, m.settled_recipients
+                      m.created_at, m.request_id, m.last_error, m.attachment_count, m.settled_recipients,
+                      m.source
             """;
     /** The outcomes, fenced by attempt; returns the rows recorded, with their keys for the events. */
     private static final String RECORD = """
@@ -364,6 +365,7 @@ public final class DeliveryQueue {
                                    Rows.optionalString(row, "request_id"),
                                    Rows.optionalString(row, "last_error"),
                                    Rows.integer(row, "attachment_count"),
-                                   Rows.strings(row, "settled_recipients"));
+                                   Rows.strings(row, "settled_recipients"),
+                                   "smtp".equals(Rows.string(row, "source")));
     }
 }

@@ -10,6 +10,9 @@ import java.util.UUID;
  * A message claimed for delivery: everything needed to render and send it but its attachments
  * ({@link Attachments} reads those when {@code attachmentCount} says there are any), and the
  * attempt number this claim gave it (which fences the outcome: only this attempt may record it).
+ * A {@code submitted} message came over SMTP: its MIME is relayed as the client sent it
+ * ({@link dev.mgw.core.submission.SubmittedMimes} reads it), and {@code headers} holds at most its
+ * own {@code Message-ID}.
  *
  * @param settled recipients an earlier attempt settled: not sent to again
  */
@@ -29,7 +32,11 @@ public record OutboundMessage(UUID id,
                               Optional<String> requestId,
                               Optional<String> lastError,
                               int attachmentCount,
-                              List<String> settled) {
+                              List<String> settled,
+                              boolean submitted) {
+
+    /** The header a submitted message's own Message-ID is kept under. */
+    public static final String SUBMITTED_MESSAGE_ID = "Message-ID";
 
     /** Every envelope recipient: to, cc and bcc (bcc only ever on the envelope). */
     public List<String> envelopeRecipients() {
@@ -50,10 +57,11 @@ public record OutboundMessage(UUID id,
 
     /**
      * The Message-ID, fixed by the accept (the same on every attempt, and on a duplicate after a
-     * crash): the message id at the sender's domain.
+     * crash): the message id at the sender's domain, or the one a submitted message came with.
      */
     public String messageIdHeader() {
-        return "<" + id + "@" + from.address().domain() + ">";
+        String submittedId = headers.get(SUBMITTED_MESSAGE_ID);
+        return submittedId != null ? submittedId : "<" + id + "@" + from.address().domain() + ">";
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.mgw.core.events.Timeline;
 import dev.mgw.core.events.TimelineType;
 import dev.mgw.core.quota.Charge;
 import dev.mgw.core.quota.Quota;
+import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.core.suppressions.Suppressions;
 
 import io.helidon.dbclient.DbRow;
@@ -31,10 +32,12 @@ import static dev.mgw.core.JsonP.JSON;
  * The durable accept: the message is stored exactly when the quota's conditional upsert charged
  * it, in one transaction. Without an Idempotency-Key or attachments (the common case) that is
  * one statement in its own transaction: the charge, and the insert reading the charge's row (two
- * CTEs), so that nothing is stored when nothing was charged, and the key's usage row is locked
+ * CTEs, and a third for the MIME of a message submitted over SMTP), so that nothing is stored when
+ * nothing was charged, and the key's usage row is locked
  * only while that statement runs and commits, never across a round trip to the gateway (one hot
- * key would wait for it). With a key or attachments, the insert comes first, so that a key
- * already used can be looked at, then the attachments ({@link Attachments}), and the charge last
+ * key would wait for it). With a key or attachments, the insert comes first, so that a key already
+ * used can be looked at, then the attachments ({@link Attachments}) or the MIME an SMTP client
+ * submitted ({@link SubmittedMimes}), and the charge last
  * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
  * stored and charged nothing.
  */
@@ -42,11 +45,11 @@ public final class Outbox {
     private static final String MESSAGE_COLUMNS = """
             INSERT INTO messages (id, api_key_id, sender, sender_name, reply_to, to_recipients, cc_recipients,
                                   bcc_recipients, subject, text_body, html_body, headers, tags, send_at,
-                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count)
+                                  next_attempt_at, request_id, idempotency_key, request_hash, attachment_count, source)
             """;
     /** Positional parameters, in column order (send_at twice): this runs on every send. */
     private static final String MESSAGE_VALUES =
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?";
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), CAST(? AS jsonb), ?, COALESCE(?, now()), ?, ?, ?, ?, ?";
     private static final String INSERT_MESSAGE = MESSAGE_COLUMNS + "VALUES (" + MESSAGE_VALUES + """
             )
             ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -64,6 +67,17 @@ public final class Outbox {
                                                     + " FROM charged RETURNING id) "
                                                     + "SELECT msg.id, charged.used, charged.daily_limit "
                                                     + "FROM charged LEFT JOIN msg ON true";
+    /**
+     * As {@link #CHARGE_AND_INSERT}, also storing the MIME an SMTP client submitted. Parameters:
+     * those, then the MIME's.
+     */
+    private static final String CHARGE_AND_INSERT_WITH_MIME = "WITH charged AS (" + Quota.upsertWhen(
+                                                                      Suppressions.noneSuppressed("k.id")) + "), msg AS ("
+                                                              + MESSAGE_COLUMNS + "SELECT " + MESSAGE_VALUES
+                                                              + " FROM charged RETURNING id), mime AS ("
+                                                              + SubmittedMimes.insertAfter("msg") + ") "
+                                                              + "SELECT msg.id, charged.used, charged.daily_limit "
+                                                              + "FROM charged LEFT JOIN msg ON true";
     private static final String FIND_IDEMPOTENT = """
             SELECT id, request_hash, accept_remaining, created_at > now() - interval '24 hours' AS fresh
               FROM messages
@@ -125,7 +139,7 @@ public final class Outbox {
                     return new Acceptance.AllSuppressed(dropped);
                 }
                 kept = new Submission(submission.keyId(), submission.keyHash(), rest, submission.requestId(),
-                                      submission.idempotency());
+                                      submission.idempotency(), submission.mime());
             }
             for (int attempt = 0; attempt < IDEMPOTENT_ATTEMPTS; attempt++) {
                 if (insert(tx, id, kept).isPresent()) {
@@ -165,11 +179,12 @@ public final class Outbox {
     }
 
     /**
-     * Stores the attachments of the message just inserted in {@code tx} and charges it, last
-     * before COMMIT; nothing charged rolls back.
+     * Stores the attachments (or the submitted MIME) of the message just inserted in {@code tx}
+     * and charges it, last before COMMIT; nothing charged rolls back.
      */
     private Acceptance charge(DbTransaction tx, UUID id, Submission submission, LocalDate day, List<String> dropped) {
         attachments.store(tx, Map.of(id, submission.message().attachments()));
+        submission.mime().ifPresent(mime -> SubmittedMimes.store(tx, id, mime));
         int recipients = submission.message().recipientCount();
         Optional<Charge> charge = quota.chargeAndRecord(tx, submission.keyId(), submission.keyHash(), day, recipients, id);
         if (charge.isEmpty()) {
@@ -182,15 +197,20 @@ public final class Outbox {
 
     /**
      * The common case, without an Idempotency-Key or attachments: one statement, committed on its
-     * own. Empty when nothing was charged because a recipient is suppressed.
+     * own (with the submitted MIME, if any, in a third CTE). Empty when nothing was charged
+     * because a recipient is suppressed.
      */
     private Optional<Acceptance> chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
         String[] lookup = lowerCased(submission.message()).toArray(String[]::new);
-        Optional<DbRow> row = insertParameters(Quota.chargeParameters(
-                database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT),
-                submission.keyId(), submission.keyHash(), day, recipients).addParam(lookup), id, submission)
-                .execute();
+        DbStatementGet statement = submission.mime().isEmpty()
+                ? database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT)
+                : database.client().execute().createNamedGet("charge-and-insert-with-mime", CHARGE_AND_INSERT_WITH_MIME);
+        statement = insertParameters(Quota.chargeParameters(statement, submission.keyId(), submission.keyHash(), day,
+                                                            recipients).addParam(lookup), id, submission);
+        Optional<DbRow> row = submission.mime().isEmpty()
+                ? statement.execute()
+                : SubmittedMimes.addParameters(statement, submission.mime().get()).execute();
         if (row.isEmpty()) {
             if (!suppressions.suppressed(database.client().execute(), submission.keyId(), List.of(lookup)).isEmpty()) {
                 return Optional.empty();
@@ -239,7 +259,8 @@ public final class Outbox {
                 .addParam(submission.requestId())
                 .addParam(submission.idempotency().map(Submission.Idempotency::key).orElse(null))
                 .addParam(submission.idempotency().map(Submission.Idempotency::requestHash).orElse(null))
-                .addParam(message.attachments().size());
+                .addParam(message.attachments().size())
+                .addParam(submission.mime().isPresent() ? "smtp" : "api");
     }
 
     /**

@@ -58,6 +58,7 @@ public final class Retention {
     private static final List<String> DELETE_MESSAGES = List.of(
             "DELETE FROM message_attachments WHERE message_id = ANY(CAST(:ids AS uuid[]))",
             "DELETE FROM message_events WHERE message_id = ANY(CAST(:ids AS uuid[]))",
+            "DELETE FROM message_mime WHERE message_id = ANY(CAST(:ids AS uuid[]))",
             "DELETE FROM messages WHERE id = ANY(CAST(:ids AS uuid[]))");
 
     /**
@@ -79,6 +80,7 @@ public final class Retention {
      */
     private static final List<String> STRIP_BODIES = List.of(
             "UPDATE message_attachments SET content = NULL WHERE message_id = ANY(CAST(:ids AS uuid[])) AND content IS NOT NULL",
+            "UPDATE message_mime SET content = NULL WHERE message_id = ANY(CAST(:ids AS uuid[])) AND content IS NOT NULL",
             """
             UPDATE messages SET text_body = NULL, html_body = NULL, bodies_removed_at = now()
              WHERE id = ANY(CAST(:ids AS uuid[]))

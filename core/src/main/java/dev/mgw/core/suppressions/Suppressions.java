@@ -119,6 +119,14 @@ public final class Suppressions {
         return found;
     }
 
+    /**
+     * Whether one address is suppressed for the key (its own list or the global one) now: the
+     * accept check for a single recipient, such as an SMTP {@code RCPT TO}.
+     */
+    public boolean isSuppressed(UUID keyId, String address) {
+        return database.run(() -> !suppressed(database.client().execute(), keyId, List.of(normalize(address))).isEmpty());
+    }
+
     /** Adds (or renews) a hard bounce of the key's, in the caller's transaction. */
     public void addHardBounce(DbExecute tx, UUID keyId, String address, String reply, UUID messageId) {
         upsert(tx, Scope.key(keyId), List.of(normalize(address)), "hard_bounce", Optional.of(reply),

@@ -36,7 +36,7 @@ class MigrationsIT {
                              "0010-webhooks", "0020-message-attachments", "0020-batch-requests", "0011-message-events",
                              "0011-message-relay-reply", "0011-suppressions",
                              "0011-message-settled-recipients", "0012-messages-key-page-index",
-                             "0012-drop-messages-key-recent", "0050-retention-bodies-removed-at",
+                             "0012-drop-messages-key-recent", "0013-smtp-submission", "0050-retention-bodies-removed-at",
                              "0050-retention-indexes"), ids);
         assertEquals(Migrations.changeSetIdsByLiquibase(), ids, "the quick reading agrees with Liquibase's");
         assertFalse(Migrations.isCurrent(database, ids), "nothing applied yet");

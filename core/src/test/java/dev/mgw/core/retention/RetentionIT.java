@@ -83,6 +83,10 @@ class RetentionIT {
         delivery(endpoint, "pending");
         db.sql("INSERT INTO batch_requests (api_key_id, idempotency_key, request_hash, items) "
                + "VALUES ('" + key + "', 'batch-1', 'h', '[]')");
+        db.sql("INSERT INTO message_mime (message_id, envelope_from, content) VALUES ('" + sent
+               + "', 'shop@example.com', '\\x0d0a')");
+        db.sql("INSERT INTO message_events (id, message_id, api_key_id, type, recipient, smtp_code) VALUES ('"
+               + UUID.randomUUID() + "', '" + sent + "', '" + key + "', 'bounced', 'b@example.net', 550)");
 
         clock.advance(Duration.ofDays(6));
         assertEquals(0, purge().total(), "nothing is old enough yet");
@@ -100,6 +104,8 @@ class RetentionIT {
                                      + sent + "', '" + failed + "')"), "attachment bytes gone");
         assertEquals(3, db.queryLong("SELECT count(*) FROM message_attachments WHERE message_id IN ('" + sent + "', '"
                                      + failed + "')"), "the attachment list stays: names and sizes");
+        assertEquals(0, db.queryLong("SELECT count(*) FROM message_mime WHERE content IS NOT NULL"), "raw MIME gone");
+        assertEquals(1, db.queryLong("SELECT count(*) FROM message_events"), "the timeline stays");
         assertUntouched(queued, 1);
         assertUntouched(sending, 0);
         assertThrows(MgwException.class, () -> new Messages(database).retry(failed),
@@ -111,6 +117,8 @@ class RetentionIT {
                      rows.counts());
         assertEquals(0, db.queryLong("SELECT count(*) FROM messages WHERE id IN ('" + sent + "', '" + failed + "')"));
         assertEquals(1, db.queryLong("SELECT count(*) FROM message_attachments"), "only the queued message's");
+        assertEquals(0, db.queryLong("SELECT count(*) FROM message_events") + db.queryLong("SELECT count(*) FROM message_mime"),
+                     "events and the MIME row go with their message");
         assertEquals("pending", db.queryString("SELECT string_agg(status, ',') FROM webhook_deliveries"));
         assertUntouched(queued, 1);
         assertUntouched(sending, 0);

@@ -362,6 +362,7 @@ public final class ApiService implements HttpService {
         JsonObjectBuilder json = JSON.createObjectBuilder()
                 .add("id", m.id().toString())
                 .add("status", m.status())
+                .add("from", m.sender())
                 .add("recipients", JSON.createObjectBuilder()
                         .add("to", JSON.createArrayBuilder(m.to()))
                         .add("cc", JSON.createArrayBuilder(m.cc()))

@@ -81,12 +81,20 @@ public final class Authenticator implements AutoCloseable {
 
     /** The caller of this request, or a 401/429/503 problem. */
     public Caller authenticate(ServerRequest req) {
-        String address = RequestFilter.clientAddress(req);
+        return authenticate(RequestFilter.clientAddress(req), req.headers().first(X_API_KEY));
+    }
+
+    /**
+     * The caller holding {@code presented} (an API key, as sent), from the client {@code address};
+     * else a 401 (unknown, revoked or no key), 429 (this address failed too often) or 503 (bcrypt
+     * is saturated) problem. HTTP and SMTP submission share this, with one cache and one throttle.
+     */
+    public Caller authenticate(String address, Optional<String> presented) {
         OptionalLong blocked = throttle.blockedFor(address);
         if (blocked.isPresent()) {
             throw throttled(blocked.getAsLong());
         }
-        Optional<String> header = req.headers().first(X_API_KEY).map(String::strip).filter(s -> !s.isEmpty());
+        Optional<String> header = presented.map(String::strip).filter(s -> !s.isEmpty());
         if (header.isEmpty()) {
             throw fail(address, "missing");
         }

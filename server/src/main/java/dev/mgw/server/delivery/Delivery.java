@@ -19,6 +19,7 @@ import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.DeliveryOutcome;
 import dev.mgw.core.messages.DeliveryQueue;
 import dev.mgw.core.messages.OutboundMessage;
+import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.server.observe.LogContext;
 import dev.mgw.server.observe.ThrottledLog;
 
@@ -62,7 +63,8 @@ public final class Delivery implements AutoCloseable {
         void failed(OutboundMessage message);
     }
 
-    public Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, Clock clock, Listener listener) {
+    public Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, SubmittedMimes submitted,
+                    Clock clock, Listener listener) {
         this.config = config;
         this.queue = queue;
         this.clock = clock;
@@ -72,7 +74,7 @@ public final class Delivery implements AutoCloseable {
         this.leases = new Leases(queue, config.delivery().lease());
         this.outcomes = new OutcomeRecorder(queue);
         Properties properties = sessionProperties(config.smtp());
-        MailRenderer renderer = new MailRenderer(Session.getInstance(properties), attachments);
+        MailRenderer renderer = new MailRenderer(Session.getInstance(properties), attachments, submitted);
         this.senders = config.smtp().sandbox()
                 ? () -> new SandboxSender(renderer)
                 : () -> new SmtpSender(properties, config.smtp(), renderer, health);

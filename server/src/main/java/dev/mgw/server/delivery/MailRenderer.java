@@ -1,5 +1,6 @@
 package dev.mgw.server.delivery;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +19,8 @@ import dev.mgw.core.messages.Attachments;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.messages.OutboundMessage;
 import dev.mgw.core.messages.StoredAttachment;
+import dev.mgw.core.submission.RawMime;
+import dev.mgw.core.submission.SubmittedMimes;
 
 import jakarta.activation.DataHandler;
 import jakarta.activation.DataSource;
@@ -38,7 +41,8 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
  * Renders a stored message as MIME: UTF-8 throughout, RFC 2047 subject and display names,
  * {@code multipart/alternative} when both bodies are given, the Message-ID fixed at accept
  * time, {@code Date} = the accept time, the allowed custom headers. Bcc is never a header: it
- * only reaches the envelope.
+ * only reaches the envelope. A message submitted over SMTP is relayed as submitted
+ * ({@link #relayed}).
  *
  * <p>Attachments (SPEC §6): {@code multipart/mixed} around the bodies and the attachments;
  * inline ones ({@code Content-ID}, {@code Content-Disposition: inline}) in a
@@ -56,13 +60,18 @@ final class MailRenderer {
 
     private final Session session;
     private final Attachments attachments;
+    private final SubmittedMimes submitted;
 
-    MailRenderer(Session session, Attachments attachments) {
+    MailRenderer(Session session, Attachments attachments, SubmittedMimes submitted) {
         this.session = session;
         this.attachments = attachments;
+        this.submitted = submitted;
     }
 
     MimeMessage render(OutboundMessage message) throws MessagingException {
+        if (message.submitted()) {
+            return relayed(message);
+        }
         FixedIdMessage mime = new FixedIdMessage(session, message.messageIdHeader());
         mime.setEnvelopeFrom(message.from().address().address());
         mime.setFrom(address(message.from()));
@@ -89,6 +98,27 @@ final class MailRenderer {
             mime.setText(message.textBody().orElse(""), UTF_8, "plain");
         }
         mime.saveChanges();
+        return mime;
+    }
+
+    /**
+     * A message submitted over SMTP (SPEC §13): its MIME as the client sent it, with {@code Bcc:}
+     * removed and {@code Message-ID} and {@code Date} added when missing (the id fixed at accept,
+     * the accept time), and its {@code MAIL FROM} as the envelope sender. Nothing else is
+     * rewritten: the body goes out byte for byte.
+     */
+    private MimeMessage relayed(OutboundMessage message) throws MessagingException {
+        RawMime raw = submitted.read(message.id())
+                .orElseThrow(() -> new MessagingException("the submitted MIME is no longer stored"));
+        SMTPMessage mime = new SMTPMessage(session, new ByteArrayInputStream(raw.content()));
+        mime.setEnvelopeFrom(raw.envelopeFrom());
+        mime.removeHeader("Bcc");
+        if (mime.getHeader("Message-ID") == null) {
+            mime.setHeader("Message-ID", message.messageIdHeader());
+        }
+        if (mime.getHeader("Date") == null) {
+            mime.setSentDate(Date.from(message.createdAt()));
+        }
         return mime;
     }
 
@@ -213,7 +243,7 @@ final class MailRenderer {
     static SendResult renderFailed(Exception e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof DatabaseUnavailableException || cause instanceof DatabaseBusyException) {
-                return new SendResult.Transient("cannot read the attachments: " + cause.getMessage());
+                return new SendResult.Transient("cannot read the stored message: " + cause.getMessage());
             }
         }
         return new SendResult.Permanent("cannot render the message: " + e.getMessage());

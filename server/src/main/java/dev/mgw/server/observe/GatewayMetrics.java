@@ -53,13 +53,18 @@ public final class GatewayMetrics implements AutoCloseable {
     private static final CounterFamily WEBHOOK_DELIVERIES = new CounterFamily(
             "webhook_deliveries", "Webhook attempts by outcome: delivered, retry, failed",
             "result", List.of("delivered", "retry", "failed"));
+    /** By the results {@link dev.mgw.server.submission.SubmissionListener} gives its connections. */
+    private static final CounterFamily SMTP_SUBMISSION_SESSIONS = new CounterFamily(
+            "smtp_submission_sessions", "SMTP submission connections by result: submitted (at least one message "
+                                        + "accepted), no_message, auth_failed, limited (closed by a limit)",
+            "result", List.of("submitted", "no_message", "auth_failed", "limited"));
     /**
      * The counter series that exist from the start at 0, one per label value (SPEC §14), so that
      * dashboards and alerts see a 0 rather than no data; a feature with counters of its own adds
      * its family here.
      */
     private static final List<CounterFamily> FROM_THE_START = List.of(SENDS, RATE_LIMIT_CHECKS, AUTH_FAILURES,
-                                                                       WEBHOOK_DELIVERIES);
+                                                                       WEBHOOK_DELIVERIES, SMTP_SUBMISSION_SESSIONS);
     private static final double[] NO_PERCENTILES = new double[0];
     private static final Duration[] REQUEST_BUCKETS = millis(1, 2.5, 5, 10, 15, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000);
     private static final Duration[] DELIVERY_BUCKETS = millis(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
@@ -121,6 +126,11 @@ public final class GatewayMetrics implements AutoCloseable {
     /** A failed authentication: missing, invalid, revoked or throttled. */
     public void authFailure(String reason) {
         counter(AUTH_FAILURES, reason).increment();
+    }
+
+    /** An SMTP submission connection ended: submitted, no_message, auth_failed or limited. */
+    public void submissionSession(String result) {
+        counter(SMTP_SUBMISSION_SESSIONS, result).increment();
     }
 
     /** Accept-to-250 latency of a delivered message. */

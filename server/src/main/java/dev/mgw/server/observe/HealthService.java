@@ -9,6 +9,7 @@ import dev.mgw.core.Version;
 import dev.mgw.server.Gateway;
 import dev.mgw.server.api.JsonBody;
 import dev.mgw.server.api.Problems;
+import dev.mgw.server.submission.SubmissionListener;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -72,7 +73,8 @@ public final class HealthService implements HttpService {
             gateway.database().ping();
             return true;
         });
-        boolean ready = !stopping && databaseUp && schemaCurrent;
+        boolean submission = gateway.submission().map(SubmissionListener::running).orElse(true);
+        boolean ready = !stopping && databaseUp && schemaCurrent && submission;
         JsonBody.send(res, ready ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503,
                       JSON.createObjectBuilder()
                               .add("status", ready ? "UP" : "DOWN")

@@ -36,7 +36,9 @@ class MetricsIT extends GatewayServerTest {
             "email_sends_total", Map.entry("status", List.of("queued", "sent", "retry", "failed")),
             "rate_limit_checks_total", Map.entry("result", List.of("allowed", "exceeded")),
             "auth_failures_total", Map.entry("reason", List.of("missing", "invalid", "revoked", "throttled")),
-            "webhook_deliveries_total", Map.entry("result", List.of("delivered", "retry", "failed")));
+            "webhook_deliveries_total", Map.entry("result", List.of("delivered", "retry", "failed")),
+            "smtp_submission_sessions_total",
+            Map.entry("result", List.of("submitted", "no_message", "auth_failed", "limited")));
     /** Series etc/alerts.yml watches that other features bring: webhooks (SPEC §11); Prometheus's own {@code up}. */
     private static final Set<String> NOT_THE_GATEWAYS_YET = Set.of("up");
     private static final Pattern SELECTOR = Pattern.compile("([a-z_:][a-z0-9_:]*)\\{");
