@@ -33,6 +33,7 @@ import dev.mgw.server.api.SendRequestParser;
 import dev.mgw.server.api.WebhooksService;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.delivery.Delivery;
+import dev.mgw.server.delivery.MailStreams;
 import dev.mgw.server.observe.GatewayMetrics;
 import dev.mgw.server.submission.SubmissionListener;
 import dev.mgw.server.suppressions.SuppressionsService;
@@ -177,6 +178,7 @@ public final class Gateway implements AutoCloseable {
 
     /** As {@link #create(GatewayConfig, Clock)}, with the memory for request bodies given (tests make it small). */
     static Gateway create(GatewayConfig config, Clock clock, BodyBudget bodyBudget) {
+        MailStreams.useAngus();
         if (config.database().migrate()) {
             long started = System.nanoTime();
             boolean migrated = new Migrations(config.database().target()).migrateIfNeeded();

@@ -3,6 +3,7 @@ package dev.mgw.core.events;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -106,6 +107,11 @@ public final class Timeline {
     public void announce(DbExecute tx, UUID messageId, UUID keyId, TimelineType type, Integer smtpCode,
                          String smtpReply, JsonObject detail) {
         enqueue(tx, MessageIds.next(clock), messageId, keyId, type, clock.instant(), null, smtpCode, smtpReply, detail);
+    }
+
+    /** The keys among {@code keys} with an enabled webhook endpoint ({@link WebhookOutbox#keysWithEndpoints}). */
+    public Set<UUID> keysWithEndpoints(DbExecute tx, Collection<UUID> keys) {
+        return webhooks.keysWithEndpoints(tx, keys);
     }
 
     /** The time an event recorded now gets. */

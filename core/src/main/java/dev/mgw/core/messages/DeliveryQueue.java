@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -162,28 +164,35 @@ public final class DeliveryQueue {
                     .params(parameters(outcomes))
                     .execute()
                     .collect(Collectors.toMap(row -> Rows.uuid(row, "id"), row -> Rows.uuid(row, "api_key_id")));
+            // one look for the endpoints of the batch's keys: a key without any announces nothing
+            Set<UUID> withEndpoints = timeline.keysWithEndpoints(tx, new HashSet<>(recorded.values()));
             for (DeliveryOutcome outcome : outcomes) {
                 UUID keyId = recorded.get(outcome.id());
                 if (keyId != null) {
-                    events(tx, keyId, outcome);
+                    events(tx, keyId, withEndpoints.contains(keyId), outcome);
                 }
             }
             return (long) recorded.size();
         });
     }
 
-    /** The timeline events of one recorded outcome, in its transaction. */
-    private void events(DbExecute tx, UUID keyId, DeliveryOutcome outcome) {
+    /**
+     * The timeline events of one recorded outcome, in its transaction; {@code webhooks}: whether
+     * the key has an endpoint, without which an event read from the row ({@code sent}) writes nothing.
+     */
+    private void events(DbExecute tx, UUID keyId, boolean webhooks, DeliveryOutcome outcome) {
         UUID id = outcome.id();
         switch (outcome) {
             case DeliveryOutcome.Sent sent -> {
                 // the last attempt's refusals are final, a 4xx among them too; at the time of the sent
                 // (read from the row) so that they come before it
                 bounces(tx, Optional.of(sent.at()), keyId, id, sent.refusals(), true);
-                JsonArrayBuilder recipients = JSON.createArrayBuilder(sent.recipients());
-                timeline.announce(tx, id, keyId, TimelineType.SENT, sent.reply().map(RelayReply::code).orElse(null),
-                                  sent.reply().map(RelayReply::text).orElse(null),
-                                  JSON.createObjectBuilder().add("recipients", recipients).build());
+                if (webhooks) {
+                    JsonArrayBuilder recipients = JSON.createArrayBuilder(sent.recipients());
+                    timeline.announce(tx, id, keyId, TimelineType.SENT, sent.reply().map(RelayReply::code).orElse(null),
+                                      sent.reply().map(RelayReply::text).orElse(null),
+                                      JSON.createObjectBuilder().add("recipients", recipients).build());
+                }
             }
             case DeliveryOutcome.Retry retry -> {
                 bounces(tx, Optional.empty(), keyId, id, retry.refusals(), false);

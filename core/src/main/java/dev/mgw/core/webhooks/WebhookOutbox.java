@@ -3,9 +3,12 @@ package dev.mgw.core.webhooks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import dev.mgw.core.MgwException;
 import dev.mgw.core.config.Secret;
@@ -37,6 +40,11 @@ public final class WebhookOutbox {
              AS text)
               FROM webhook_endpoints e
              WHERE e.api_key_id = CAST(:key AS uuid) AND e.enabled AND CAST(:type AS text) = ANY(e.events)
+            """;
+    /** Which of some keys have an enabled endpoint: one look at webhook_endpoints_key for a batch of events. */
+    private static final String KEYS_WITH_ENDPOINTS = """
+            SELECT DISTINCT api_key_id FROM webhook_endpoints
+             WHERE api_key_id = ANY(CAST(:keys AS uuid[])) AND enabled
             """;
     /** A test event goes to the one endpoint asked for, whatever it subscribes to. */
     private static final String ENQUEUE_TEST = """
@@ -171,6 +179,23 @@ public final class WebhookOutbox {
             enqueued.run();
         }
         return written;
+    }
+
+    /**
+     * The keys among {@code keys} with an enabled endpoint, read in the caller's transaction: a
+     * batch of events of keys without endpoints (the common case) then costs this one statement
+     * instead of one {@link #enqueue} each. An endpoint created meanwhile is seen as by enqueue:
+     * if it committed before this statement.
+     */
+    public Set<UUID> keysWithEndpoints(DbExecute tx, Collection<UUID> keys) {
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
+        return tx.createNamedQuery("keys-with-webhook-endpoints", KEYS_WITH_ENDPOINTS)
+                .addParam("keys", keys.stream().map(UUID::toString).toArray(String[]::new))
+                .execute()
+                .map(row -> Rows.uuid(row, "api_key_id"))
+                .collect(Collectors.toSet());
     }
 
     /** Queues a test event to one endpoint of the key, in the caller's transaction; its event id if the endpoint is the key's. */

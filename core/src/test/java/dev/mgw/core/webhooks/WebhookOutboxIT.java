@@ -97,6 +97,21 @@ class WebhookOutboxIT {
     }
 
     @Test
+    void keysWithEndpointsNamesOnlyTheKeysWithAnEnabledOne() {
+        UUID shop = key("shop");
+        UUID blog = key("blog");
+        UUID quiet = key("quiet");
+        endpoint(shop, "https://hooks.example.com/shop", Optional.of(List.of("message.bounced")));
+        UUID off = endpoint(blog, "https://hooks.example.com/off", Optional.empty());
+        endpoints.setEnabled(Owner.operator(), off, false);
+
+        assertEquals(java.util.Set.of(shop),
+                     database.inTransaction(tx -> outbox.keysWithEndpoints(tx, List.of(shop, blog, quiet))),
+                     "an endpoint counts whatever it subscribes to; a disabled one does not");
+        assertEquals(java.util.Set.of(), database.inTransaction(tx -> outbox.keysWithEndpoints(tx, List.of())));
+    }
+
+    @Test
     void theStoredPayloadIsTheSpecShapeWithTheMessagesTagsAndRequestId() {
         UUID key = key("shop");
         endpoint(key, "https://hooks.example.com/all", Optional.empty());
