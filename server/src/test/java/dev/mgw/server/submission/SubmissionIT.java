@@ -35,6 +35,7 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -218,11 +219,8 @@ class SubmissionIT extends GatewayServerTest {
     @Test
     void aRecipientOutsideTheKeysAllowedListIsRefusedAtRcpt() throws Exception {
         String key = gw.key("allowed", 100, List.of("example.com"));
-        SendFailedException refused = assertThrows(SendFailedException.class, () -> smtp.send(
-                key, smtp.raw("From: app@acme.example\nTo: x@other.example\nSubject: s\n\nx\n"), "x@other.example"));
-        SMTPAddressFailedException rcpt = assertInstanceOf(SMTPAddressFailedException.class, refused.getNextException());
-        assertEquals(550, rcpt.getReturnCode());
-        assertTrue(rcpt.getMessage().contains("5.7.1"), rcpt.getMessage());
+        assertRcptRefused(() -> smtp.send(key, smtp.raw("From: app@acme.example\nTo: x@other.example\nSubject: s\n\nx\n"),
+                                          "x@other.example"), "5.7.1");
         assertEquals(0, gw.stored("allowed"));
         assertEquals(0, gw.charged("allowed"));
     }
@@ -305,12 +303,8 @@ class SubmissionIT extends GatewayServerTest {
                 + "WHERE payload LIKE '%" + id + "%'"), "a webhook delivery for each delivery outcome");
 
         // the next submission to the bounced address is refused at RCPT TO
-        SendFailedException refused = assertThrows(SendFailedException.class, () -> smtp.send(
-                key, smtp.raw("From: app@acme.example\nTo: gone-smtp@example.com\nSubject: s\n\nx\n"),
-                "gone-smtp@example.com"));
-        SMTPAddressFailedException rcpt = assertInstanceOf(SMTPAddressFailedException.class, refused.getNextException());
-        assertEquals(550, rcpt.getReturnCode());
-        assertTrue(rcpt.getMessage().contains("5.1.1"), rcpt.getMessage());
+        assertRcptRefused(() -> smtp.send(key, smtp.raw("From: app@acme.example\nTo: gone-smtp@example.com\nSubject: s\n\nx\n"),
+                                          "gone-smtp@example.com"), "5.1.1");
         assertEquals(1, gw.stored("timeline"));
         assertEquals(2, gw.charged("timeline"));
     }
@@ -455,5 +449,13 @@ class SubmissionIT extends GatewayServerTest {
         } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The one recipient of the submission {@code send} makes is refused at RCPT TO with 550 and {@code enhanced}. */
+    private static void assertRcptRefused(Executable send, String enhanced) {
+        SendFailedException refused = assertThrows(SendFailedException.class, send);
+        SMTPAddressFailedException rcpt = assertInstanceOf(SMTPAddressFailedException.class, refused.getNextException());
+        assertEquals(550, rcpt.getReturnCode());
+        assertTrue(rcpt.getMessage().contains(enhanced), rcpt.getMessage());
     }
 }
