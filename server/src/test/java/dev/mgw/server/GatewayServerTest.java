@@ -1,7 +1,10 @@
 package dev.mgw.server;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -9,6 +12,9 @@ import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 
 import org.junit.jupiter.api.AfterAll;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Base of the tests that run the real server: each class starts its own {@link TestGateway} in a
@@ -32,6 +38,15 @@ public abstract class GatewayServerTest {
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
         gw.routing(routing);
+    }
+
+    /** Runs a README command line as written with bash; it must exit 0 within 30 s. Returns its output. */
+    protected static String bash(String command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        return output;
     }
 
     @AfterAll

@@ -1,9 +1,7 @@
 package dev.mgw.server.api;
 
-import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,13 +82,5 @@ class ReadmeExamplesIT extends GatewayServerTest {
                 + "FROM message_attachments"));
         assertEquals("{\"X-Priority\": \"1\", \"List-Unsubscribe\": \"<mailto:unsubscribe@example.com>\"}",
                      gw.db().queryString("SELECT headers FROM messages WHERE cc_recipients <> '{}'"));
-    }
-
-    private static String bash(String command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, process.exitValue(), output);
-        return output;
     }
 }
