@@ -109,7 +109,7 @@ public final class ApiService implements HttpService {
     }
 
     private void send(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         try (BodyBudget.Reservation reservation = budget.reserve()) {
             JsonObject body = SendBody.read(req, maxRequestSize, reservation);
             Optional<String> idempotencyKey = idempotencyKey(req);
@@ -150,7 +150,7 @@ public final class ApiService implements HttpService {
 
     /** All or nothing: every item valid, one charge for all their recipients, one transaction. */
     private void sendBatch(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         try (BodyBudget.Reservation reservation = budget.reserve()) {
             JsonObject body = SendBody.read(req, maxRequestSize, reservation);
             Optional<String> idempotencyKey = idempotencyKey(req);
@@ -259,7 +259,7 @@ public final class ApiService implements HttpService {
     }
 
     private void message(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         Optional<UUID> id = uuid(req.path().pathParameters().get("id"));
         if (id.isEmpty()) {
             throw Problem.notFound("no such message");
@@ -276,7 +276,7 @@ public final class ApiService implements HttpService {
 
     /** Cancels one of the key's queued messages (SPEC §5.3): 200 with it, 409 once it is sending or final. */
     private void cancel(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = uuid(req.path().pathParameters().get("id")).orElseThrow(() -> Problem.notFound("no such message"));
         LogContext.put("message_id", id);
         switch (cancellations.cancel(Owner.key(caller.keyId(), caller.keyHash()), id)) {
@@ -290,7 +290,7 @@ public final class ApiService implements HttpService {
 
     /** A page of the key's messages, newest first, filtered as the query says (SPEC §5.3). */
     private void messages(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         MessageQuery query = MessageQuery.parse(req.query());
         switch (messages.page(caller.keyId(), caller.keyHash(), query.filter(), query.cursor(), query.limit())) {
             case Messages.PageLookup.Found found -> {
@@ -306,7 +306,7 @@ public final class ApiService implements HttpService {
     }
 
     private void usage(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         Quota.Standing standing = quota.standing(caller.keyId(), caller.keyHash(), Charge.today(clock))
                 .orElseThrow(() -> authenticator.revoked(caller));
         JsonBody.send(res, Status.OK_200, JSON.createObjectBuilder()
@@ -319,12 +319,6 @@ public final class ApiService implements HttpService {
                 .build());
     }
 
-    private Caller authenticate(ServerRequest req) {
-        admission.run();
-        Caller caller = authenticator.authenticate(req);
-        LogContext.put("api_key_id", caller.keyId());
-        return caller;
-    }
 
     /** 403 for a recipient outside the key's allowed recipients; {@code where} names the batch item. */
     private static void checkAllowedRecipients(Caller caller, NewMessage message, String where) {

@@ -6,10 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 import dev.mgw.core.events.Event;
-import dev.mgw.core.keys.KeyNoLongerValidException;
 import dev.mgw.core.webhooks.CreatedEndpoint;
 import dev.mgw.core.webhooks.DeliveryView;
 import dev.mgw.core.webhooks.Endpoint;
@@ -85,68 +83,70 @@ public final class WebhooksService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         Fields body = new Fields(RequestBody.readJsonObject(req, maxRequestSize), CREATE_FIELDS);
         String url = body.requiredString("url");
         Optional<List<String>> events = body.strings("events");
         Optional<String> description = body.string("description");
         body.throwIfAny();
-        CreatedEndpoint created = asKey(caller, () -> endpoints.create(owner(caller), caller.keyId(), url, events,
-                                                                         description));
+        CreatedEndpoint created = authenticator.asKey(
+                caller, () -> endpoints.create(owner(caller), caller.keyId(), url, events, description));
         LogContext.put("webhook_endpoint_id", created.endpoint().id());
         JsonBody.send(res.header("Location", "/api/v1/webhooks/" + created.endpoint().id()), Status.CREATED_201,
                       WebhookJson.endpoint(created.endpoint()).add("secret", created.secret()).build());
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         JsonArrayBuilder data = JSON.createArrayBuilder();
-        asKey(caller, () -> endpoints.list(owner(caller), Optional.empty())).forEach(e -> data.add(WebhookJson.endpoint(e)));
+        authenticator.asKey(caller, () -> endpoints.list(owner(caller), Optional.empty()))
+                .forEach(e -> data.add(WebhookJson.endpoint(e)));
         JsonBody.send(res, Status.OK_200, JSON.createObjectBuilder().add("data", data).build());
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
-        Endpoint endpoint = asKey(caller, () -> endpoints.find(owner(caller), id)).orElseThrow(WebhooksService::notFound);
+        Endpoint endpoint = authenticator.asKey(caller, () -> endpoints.find(owner(caller), id))
+                .orElseThrow(WebhooksService::notFound);
         JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(endpoint).build());
     }
 
     private void patch(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
         Fields body = new Fields(RequestBody.readJsonObject(req, maxRequestSize), PATCH_FIELDS);
         EndpointChanges changes = new EndpointChanges(body.string("url"), body.strings("events"), body.bool("enabled"),
                                                       body.string("description"));
         body.throwIfAny();
-        Endpoint endpoint = asKey(caller, () -> endpoints.update(owner(caller), id, changes))
+        Endpoint endpoint = authenticator.asKey(caller, () -> endpoints.update(owner(caller), id, changes))
                 .orElseThrow(WebhooksService::notFound);
         JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(endpoint).build());
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
-        if (!asKey(caller, () -> endpoints.delete(owner(caller), id))) {
+        if (!authenticator.asKey(caller, () -> endpoints.delete(owner(caller), id))) {
             throw notFound();
         }
         res.status(Status.NO_CONTENT_204).send();
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
-        CreatedEndpoint rotated = asKey(caller, () -> endpoints.rotateSecret(owner(caller), id))
+        CreatedEndpoint rotated = authenticator.asKey(caller, () -> endpoints.rotateSecret(owner(caller), id))
                 .orElseThrow(WebhooksService::notFound);
         JsonBody.send(res, Status.OK_200, WebhookJson.endpoint(rotated.endpoint()).add("secret", rotated.secret()).build());
     }
 
     private void test(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
         String requestId = RequestInfo.of(req).map(RequestInfo::requestId).orElse(null);
-        UUID eventId = asKey(caller, () -> endpoints.sendTest(new Owner.Key(caller.keyId(), caller.keyHash()), id,
-                                                             Event.test(clock.instant(), requestId)))
+        UUID eventId = authenticator.asKey(caller, () -> endpoints.sendTest(
+                        new Owner.Key(caller.keyId(), caller.keyHash()), id, Event.test(clock.instant(), requestId)))
                 .orElseThrow(WebhooksService::notFound);
         JsonBody.send(res, Status.ACCEPTED_202, JSON.createObjectBuilder()
                 .add("event_id", eventId.toString())
@@ -156,7 +156,7 @@ public final class WebhooksService implements HttpService {
     }
 
     private void deliveries(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         UUID id = endpointId(req);
         List<Problem.FieldError> errors = new ArrayList<>();
         Optional<String> status = req.query().first("status").asOptional();
@@ -176,7 +176,7 @@ public final class WebhooksService implements HttpService {
         if (!errors.isEmpty()) {
             throw Problem.validation(errors);
         }
-        asKey(caller, () -> endpoints.find(owner(caller), id)).orElseThrow(WebhooksService::notFound);
+        authenticator.asKey(caller, () -> endpoints.find(owner(caller), id)).orElseThrow(WebhooksService::notFound);
         List<DeliveryView> page = outbox.deliveries(id, status, cursor.map(Long::parseLong), limit + 1);
         JsonArrayBuilder data = JSON.createArrayBuilder();
         page.stream().limit(limit).forEach(d -> data.add(WebhookJson.delivery(d)));
@@ -189,21 +189,7 @@ public final class WebhooksService implements HttpService {
         JsonBody.send(res, Status.OK_200, body.build());
     }
 
-    private Caller authenticate(ServerRequest req) {
-        admission.run();
-        Caller caller = authenticator.authenticate(req);
-        LogContext.put("api_key_id", caller.keyId());
-        return caller;
-    }
 
-    /** Runs a key's operation; a key revoked or rotated since it was cached is refused (and forgotten). */
-    private <T> T asKey(Caller caller, Supplier<T> operation) {
-        try {
-            return operation.get();
-        } catch (KeyNoLongerValidException e) {
-            throw authenticator.revoked(caller);
-        }
-    }
 
     private static Owner owner(Caller caller) {
         return Owner.key(caller.keyId(), caller.keyHash());

@@ -9,12 +9,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.mgw.core.Hashes;
 import dev.mgw.core.keys.ApiKeys;
+import dev.mgw.core.keys.KeyNoLongerValidException;
 import dev.mgw.core.keys.KeySecrets;
 import dev.mgw.core.keys.StoredKey;
 import dev.mgw.server.api.Problem;
+import dev.mgw.server.observe.LogContext;
 import dev.mgw.server.observe.RequestFilter;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
@@ -82,6 +85,26 @@ public final class Authenticator implements AutoCloseable {
     /** The caller of this request, or a 401/429/503 problem. */
     public Caller authenticate(ServerRequest req) {
         return authenticate(RequestFilter.clientAddress(req), req.headers().first(X_API_KEY));
+    }
+
+    /**
+     * The caller of an API request once {@code admission} let it in (else its 503 problem), or a
+     * 401/429/503 problem; the key's id goes into the request's log lines.
+     */
+    public Caller authenticate(ServerRequest req, Runnable admission) {
+        admission.run();
+        Caller caller = authenticate(req);
+        LogContext.put("api_key_id", caller.keyId());
+        return caller;
+    }
+
+    /** Runs an operation of the caller's key; a key revoked or rotated since it was cached is a 401 ({@link #revoked}). */
+    public <T> T asKey(Caller caller, Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (KeyNoLongerValidException e) {
+            throw revoked(caller);
+        }
     }
 
     /**

@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
-import dev.mgw.core.keys.KeyNoLongerValidException;
 import dev.mgw.core.messages.EmailAddress;
 import dev.mgw.core.suppressions.Scope;
 import dev.mgw.core.suppressions.Suppression;
@@ -22,7 +20,6 @@ import dev.mgw.server.api.Problems;
 import dev.mgw.server.api.RequestBody;
 import dev.mgw.server.auth.Authenticator;
 import dev.mgw.server.auth.Caller;
-import dev.mgw.server.observe.LogContext;
 import dev.mgw.server.observe.RequestInfo;
 
 import io.helidon.http.Status;
@@ -75,7 +72,7 @@ public final class SuppressionsService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         List<Problem.FieldError> errors = new ArrayList<>();
         Optional<String> reason = req.query().first("reason").asOptional().filter(r -> !r.isEmpty());
         if (reason.isPresent() && !Suppressions.REASONS.contains(reason.get())) {
@@ -95,9 +92,9 @@ public final class SuppressionsService implements HttpService {
         if (!errors.isEmpty()) {
             throw Problem.validation(errors);
         }
-        List<Suppression> page = asKey(caller, () -> suppressions.list(Scope.key(caller.keyId()), address, reason,
-                                                                       cursor.map(Long::parseLong), limit + 1,
-                                                                       Optional.of(caller.keyHash())));
+        List<Suppression> page = authenticator.asKey(caller, () -> suppressions.list(
+                Scope.key(caller.keyId()), address, reason, cursor.map(Long::parseLong), limit + 1,
+                Optional.of(caller.keyHash())));
         JsonArrayBuilder data = JSON.createArrayBuilder();
         page.stream().limit(limit).forEach(entry -> data.add(SuppressionJson.entry(entry)));
         JsonObjectBuilder body = JSON.createObjectBuilder().add("data", data);
@@ -110,7 +107,7 @@ public final class SuppressionsService implements HttpService {
     }
 
     private void add(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         JsonObject body = RequestBody.readJsonObject(req, maxRequestSize);
         List<Problem.FieldError> errors = new ArrayList<>();
         body.keySet().stream().filter(name -> !ADD_FIELDS.contains(name)).sorted()
@@ -167,37 +164,23 @@ public final class SuppressionsService implements HttpService {
         String why = reason;
         Optional<String> note = detail;
         Optional<Instant> until = expiresAt;
-        List<Suppression> added = asKey(caller, () -> suppressions.add(Scope.key(caller.keyId()), addresses, why, note,
-                                                                      until, Optional.of(caller.keyHash())));
+        List<Suppression> added = authenticator.asKey(caller, () -> suppressions.add(
+                Scope.key(caller.keyId()), addresses, why, note, until, Optional.of(caller.keyHash())));
         JsonArrayBuilder data = JSON.createArrayBuilder();
         added.forEach(entry -> data.add(SuppressionJson.entry(entry)));
         JsonBody.send(res, Status.CREATED_201, JSON.createObjectBuilder().add("data", data).build());
     }
 
     private void remove(ServerRequest req, ServerResponse res) {
-        Caller caller = authenticate(req);
+        Caller caller = authenticator.authenticate(req, admission);
         String address = req.path().pathParameters().get("address");
-        List<String> removed = asKey(caller, () -> suppressions.remove(Scope.key(caller.keyId()), List.of(address),
-                                                                       Optional.of(caller.keyHash())));
+        List<String> removed = authenticator.asKey(caller, () -> suppressions.remove(
+                Scope.key(caller.keyId()), List.of(address), Optional.of(caller.keyHash())));
         if (removed.isEmpty()) {
             throw Problem.notFound("this key has no suppression of that address");
         }
         res.status(Status.NO_CONTENT_204).send();
     }
 
-    private Caller authenticate(ServerRequest req) {
-        admission.run();
-        Caller caller = authenticator.authenticate(req);
-        LogContext.put("api_key_id", caller.keyId());
-        return caller;
-    }
 
-    /** Runs a key's operation; a key revoked or rotated since it was cached is refused (and forgotten). */
-    private <T> T asKey(Caller caller, Supplier<T> operation) {
-        try {
-            return operation.get();
-        } catch (KeyNoLongerValidException e) {
-            throw authenticator.revoked(caller);
-        }
-    }
 }
