@@ -127,18 +127,16 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
+        Map<String, String> settings = settings(db, sink, freePort());
+        settings.put("DELIVERY_WORKERS", "0");
         if ("accept".equals(System.getProperty("bench.only"))) {
             // the delivery-off accept rows alone: comparing two builds (run from each checkout)
-            Map<String, String> settings = settings(db, sink, freePort());
-            settings.put("DELIVERY_WORKERS", "0");
             try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {
                 acceptPhases(gateway);
             }
             System.out.println(report.markdown());
             return;
         }
-        Map<String, String> settings = settings(db, sink, freePort());
-        settings.put("DELIVERY_WORKERS", "0");
         phase("starting the gateway on a fresh database (no delivery during the accept phases)");
         double readyFresh;
         long rssAccept;

@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import dev.mgw.core.keys.ApiKeys;
+import dev.mgw.core.keys.KeySecrets;
+import dev.mgw.core.keys.NewKey;
 
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -38,6 +43,12 @@ public abstract class GatewayServerTest {
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
         gw.routing(routing);
+    }
+
+    /** The development key of {@code make seed} (limit 15), for the README's examples as written. */
+    protected static void seedDevelopmentKey() {
+        new ApiKeys(gw.gateway().database(), new KeySecrets(4), gw.gateway().clock())
+                .create(new NewKey("default", 15, Optional.empty(), Optional.of("sk_test_default_key_123")));
     }
 
     /** Runs a README command line as written with bash; it must exit 0 within 30 s. Returns its output. */

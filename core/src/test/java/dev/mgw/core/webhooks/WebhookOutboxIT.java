@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -105,10 +106,10 @@ class WebhookOutboxIT {
         UUID off = endpoint(blog, "https://hooks.example.com/off", Optional.empty());
         endpoints.setEnabled(Owner.operator(), off, false);
 
-        assertEquals(java.util.Set.of(shop),
+        assertEquals(Set.of(shop),
                      database.inTransaction(tx -> outbox.keysWithEndpoints(tx, List.of(shop, blog, quiet))),
                      "an endpoint counts whatever it subscribes to; a disabled one does not");
-        assertEquals(java.util.Set.of(), database.inTransaction(tx -> outbox.keysWithEndpoints(tx, List.of())));
+        assertEquals(Set.of(), database.inTransaction(tx -> outbox.keysWithEndpoints(tx, List.of())));
     }
 
     @Test

@@ -189,8 +189,6 @@ public final class WebhooksService implements HttpService {
         JsonBody.send(res, Status.OK_200, body.build());
     }
 
-
-
     private static Owner owner(Caller caller) {
         return Owner.key(caller.keyId(), caller.keyHash());
     }

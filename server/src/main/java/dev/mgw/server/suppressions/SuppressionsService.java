@@ -181,6 +181,4 @@ public final class SuppressionsService implements HttpService {
         }
         res.status(Status.NO_CONTENT_204).send();
     }
-
-
 }

@@ -8,13 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.mgw.core.keys.ApiKeys;
-import dev.mgw.core.keys.KeySecrets;
-import dev.mgw.core.keys.NewKey;
 import dev.mgw.server.GatewayServerTest;
 
 import io.helidon.webserver.WebServerConfig;
@@ -47,8 +43,7 @@ class ReadmeExamplesIT extends GatewayServerTest {
 
     @Test
     void theSendExamplesAreAccepted() throws Exception {
-        new ApiKeys(gw.gateway().database(), new KeySecrets(4), gw.gateway().clock())
-                .create(new NewKey("default", 15, Optional.empty(), Optional.of("sk_test_default_key_123")));
+        seedDevelopmentKey();
         String readme = Files.readString(Path.of("..", "README.md"));
         Map<String, JsonObject> answers = new HashMap<>();
         Matcher answer = ANSWER.matcher(readme);

@@ -3,13 +3,9 @@ package dev.mgw.server.submission;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.mgw.core.keys.ApiKeys;
-import dev.mgw.core.keys.KeySecrets;
-import dev.mgw.core.keys.NewKey;
 import dev.mgw.server.GatewayServerTest;
 
 import io.helidon.webserver.WebServerConfig;
@@ -39,8 +35,7 @@ class ReadmeSwaksIT extends GatewayServerTest {
 
     @Test
     void theSwaksExampleSubmitsAMessageThatIsStoredWithItsSubject() throws Exception {
-        new ApiKeys(gw.gateway().database(), new KeySecrets(4), gw.gateway().clock())
-                .create(new NewKey("default", 15, Optional.empty(), Optional.of("sk_test_default_key_123")));
+        seedDevelopmentKey();
         assertEquals(0, new ProcessBuilder("bash", "-c", "command -v swaks").start().waitFor(),
                      "swaks is not installed: apt-get install swaks (.ci/run installs it)");
         Matcher example = SWAKS.matcher(Files.readString(Path.of("..", "README.md")));
