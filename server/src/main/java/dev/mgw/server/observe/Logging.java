@@ -112,6 +112,13 @@ public final class Logging {
      */
     private static final class AsyncStdoutHandler extends Handler {
         private static final int QUEUE = 65_536;
+        /**
+         * Once a line is there, how long the writer waits for more before it writes them all: one
+         * write (and one wake-up of this thread) per burst instead of per line, which under load
+         * is one system call and one context switch less per request. A line reaches stdout at
+         * most this much later.
+         */
+        private static final long LINGER_MILLIS = 10;
         private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE);
         private final OutputStream out;
         private final AtomicLong queued = new AtomicLong();
@@ -146,6 +153,11 @@ public final class Logging {
                     batch.add(lines.take());
                 } catch (InterruptedException e) {
                     return;
+                }
+                try {
+                    Thread.sleep(LINGER_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // write what is there; the next take ends the loop
                 }
                 lines.drainTo(batch, 4095);
                 text.setLength(0);
