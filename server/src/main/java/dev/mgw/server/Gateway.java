@@ -23,6 +23,7 @@ import dev.mgw.core.quota.Quota;
 import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.core.suppressions.Suppressions;
 import dev.mgw.core.retention.Retention;
+import dev.mgw.core.upkeep.QueueVacuum;
 import dev.mgw.core.webhooks.EndpointRules;
 import dev.mgw.core.webhooks.WebhookEndpoints;
 import dev.mgw.core.webhooks.WebhookOutbox;
@@ -38,6 +39,7 @@ import dev.mgw.server.observe.GatewayMetrics;
 import dev.mgw.server.submission.SubmissionListener;
 import dev.mgw.server.suppressions.SuppressionsService;
 import dev.mgw.server.retention.RetentionWorker;
+import dev.mgw.server.upkeep.QueueVacuumWorker;
 import dev.mgw.server.webhooks.WebhookWorkers;
 
 /**
@@ -65,6 +67,7 @@ public final class Gateway implements AutoCloseable {
     private final SuppressionsService suppressionsApi;
     private final GatewayMetrics metrics;
     private final RetentionWorker retention;
+    private final QueueVacuumWorker queueVacuum;
     private final BodyBudget bodyBudget;
     private final Optional<SubmissionListener> submission;
     private volatile boolean stopping;
@@ -99,6 +102,7 @@ public final class Gateway implements AutoCloseable {
         this.suppressions = new Suppressions(database);
         DeliveryQueue queue = new DeliveryQueue(database, timeline, suppressions, config.suppressHardBounces());
         this.retention = new RetentionWorker(new Retention(database, clock, config.retention()));
+        this.queueVacuum = new QueueVacuumWorker(new QueueVacuum(database));
         Attachments attachments = new Attachments(database);
         SubmittedMimes submittedMimes = new SubmittedMimes(database);
         this.delivery = new Delivery(config, queue, attachments, submittedMimes, clock, new Delivery.Listener() {
@@ -188,11 +192,15 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(config, clock, Database.open(config.database()), bodyBudget);
     }
 
-    /** Starts the delivery, webhook and retention workers, and the SMTP submission listener when it is configured. */
+    /**
+     * Starts the delivery, webhook, retention and queue-vacuum workers, and the SMTP submission
+     * listener when it is configured.
+     */
     public void start() {
         delivery.start();
         webhooks.start();
         retention.start();
+        queueVacuum.start();
         submission.ifPresent(SubmissionListener::start);
     }
 
@@ -285,7 +293,8 @@ public final class Gateway implements AutoCloseable {
     /**
      * Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue) and the
      * webhook workers (posts in flight get what is left of those 10 s), retention (a batch in
-     * flight is one short transaction), then the rest.
+     * flight is one short transaction) and the queue vacuum (a vacuum in flight ends on its own
+     * connection), then the rest.
      */
     @Override
     public void close() {
@@ -296,6 +305,7 @@ public final class Gateway implements AutoCloseable {
         webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));
         webhooks.close();
         retention.stop(Duration.ofSeconds(2));
+        queueVacuum.stop(Duration.ofSeconds(2));
         authenticator.close();
         admission.close();
         metrics.close();
