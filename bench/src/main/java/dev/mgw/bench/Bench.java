@@ -71,6 +71,8 @@ public final class Bench {
     private static final Duration REFRESH_AFTER = KEYS_CACHE.dividedBy(3);
     /** Delivery on: a drain between rounds waits at most this long for the queue to empty. */
     private static final Duration QUEUE_WAIT = scaled(60);
+    /** Long enough for the sink to take what the end-to-end gateway's warm-up left queued. */
+    private static final Duration WARM_UP_DRAIN = scaled(180);
     private static final Duration END_TO_END_LOAD = scaled(30);
     private static final Duration LIFECYCLE_RUN = scaled(15);
     private static final int UNLIMITED = 1_000_000_000;
@@ -447,8 +449,7 @@ public final class Bench {
             HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
             IntFunction<byte[]> over100 = requests(benchKeys);
             IntFunction<byte[]> overHot = requests(hotKeys);
-            load.closedLoop(CONCURRENCY, scaled(10), over100);
-            load.closedLoop(CONCURRENCY, scaled(5), overHot);
+            warmUp(load, over100, overHot);
             for (int round = 1; round <= ROUNDS; round++) {
                 peak100.add(roundWithDelivery(load, over100, notes100));
                 peak1.add(roundWithDelivery(load, overHot, notes1));
@@ -478,6 +479,19 @@ public final class Bench {
         report.note("Delivery-on rows: the pgbench baselines are the medians of the accept rounds above (pgbench "
                     + "does no delivery); each gateway round starts on an empty queue, and its cell says how many "
                     + "messages were recorded sent during the round and how many were still queued at its end.");
+    }
+
+    /**
+     * The warm-up of a gateway started for the delivery-on or the end-to-end phase, as long as the
+     * accept gateway's and with its closed-loop shapes: the JIT is still compiling for about a
+     * minute after a start here (perf on a delivery-on gateway: the C2 compiler threads took a
+     * third of its CPU 25-45 s after the start, and 15 % 60-80 s after it), and every peak row
+     * measures a process that runs as it will for days.
+     */
+    private static void warmUp(HttpLoad load, IntFunction<byte[]> over100, IntFunction<byte[]> overHot)
+            throws InterruptedException {
+        load.closedLoop(CONCURRENCY, scaled(45), over100);
+        load.closedLoop(CONCURRENCY, scaled(15), overHot);
     }
 
     /** One closed-loop round from an empty queue; notes what was delivered during it and the backlog at its end. */
@@ -512,8 +526,8 @@ public final class Bench {
                                                            scratch.resolve("gateway-end-to-end.log"))) {
             HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
             IntFunction<byte[]> over100 = requests(benchKeys);
-            load.closedLoop(CONCURRENCY, scaled(5), over100);
-            awaitEmptyQueue();
+            warmUp(load, over100, requests(hotKeys));
+            awaitEmptyQueue(WARM_UP_DRAIN);
             long sentBefore = sent();
             long started = System.nanoTime();
             result = load.closedLoop(CONCURRENCY, END_TO_END_LOAD, over100);
@@ -563,12 +577,17 @@ public final class Bench {
 
     /** Waits up to {@link #QUEUE_WAIT} for no message to be queued or sending; says so when it gives up. */
     private void awaitEmptyQueue() throws InterruptedException {
-        long deadline = System.nanoTime() + QUEUE_WAIT.toNanos();
+        awaitEmptyQueue(QUEUE_WAIT);
+    }
+
+    /** As {@link #awaitEmptyQueue()}, waiting up to {@code wait}. */
+    private void awaitEmptyQueue(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
         long left;
         while ((left = queued()) > 0) {
             if (System.nanoTime() > deadline) {
                 System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", left,
-                                  QUEUE_WAIT.toSeconds());
+                                  wait.toSeconds());
                 return;
             }
             Thread.sleep(100);
