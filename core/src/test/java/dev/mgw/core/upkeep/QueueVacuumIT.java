@@ -82,8 +82,10 @@ class QueueVacuumIT {
 
             assertFalse(vacuum.vacuum("messages"));
             assertTrue(deadRows() >= 2 * ROWS, "dead rows: " + deadRows());
+
+            statement.execute("SELECT pg_advisory_unlock(" + QueueVacuum.LOCK + ")");
+            assertTrue(vacuum.vacuum("messages"), "vacuumed once the other process let go");
         }
-        assertTrue(vacuum.vacuum("messages"), "the lock goes with the other process's connection");
     }
 
     @Test
