@@ -160,8 +160,8 @@ public final class Bench {
                     + " s rounds of gateway, pgbench -c 64 and pgbench -c 8; the gateway is held to the better baseline.");
         report.note("The first accept phases run with DELIVERY_WORKERS=0 (pgbench does no delivery either), after a "
                     + "warm-up of every load shape; the delivery-on, end-to-end and delivery phases with the defaults "
-                    + "(pool 8, 4 workers), the delivery-on and end-to-end gateways after a warm-up of 60 s of their own." + (SCALE != 1 ? " BENCH_SCALE=" + SCALE + ": a dry run, not a measurement."
-                                                           : ""));
+                    + "(pool 8, 4 workers), the delivery-on and end-to-end gateways after a warm-up of 60 s of their "
+                    + "own." + (SCALE != 1 ? " BENCH_SCALE=" + SCALE + ": a dry run, not a measurement." : ""));
         Path file = report.write("bench", "Gateway: " + GatewayProcess.commandLine() + ". Load: keep-alive HTTP/1.1 from "
                                           + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
                                           + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");

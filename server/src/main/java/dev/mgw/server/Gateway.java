@@ -49,6 +49,8 @@ import dev.mgw.server.webhooks.WebhookWorkers;
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** Retention and the queue vacuum together: a retention batch is one short transaction, a vacuum ends on its own. */
+    private static final Duration UPKEEP_GRACE = Duration.ofSeconds(2);
 
     private final GatewayConfig config;
     private final Clock clock;
@@ -294,7 +296,7 @@ public final class Gateway implements AutoCloseable {
      * Stops delivery (in-flight sends get up to 10 s, unsent claims go back to the queue) and the
      * webhook workers (posts in flight get what is left of those 10 s), retention (a batch in
      * flight is one short transaction) and the queue vacuum (a vacuum in flight ends on its own
-     * connection), then the rest.
+     * connection), the two within {@link #UPKEEP_GRACE}, then the rest.
      */
     @Override
     public void close() {
@@ -304,8 +306,9 @@ public final class Gateway implements AutoCloseable {
         delivery.stop(SHUTDOWN_GRACE);
         webhooks.stop(SHUTDOWN_GRACE.minusNanos(System.nanoTime() - started));
         webhooks.close();
-        retention.stop(Duration.ofSeconds(2));
-        queueVacuum.stop(Duration.ofSeconds(2));
+        long upkeep = System.nanoTime();
+        retention.stop(UPKEEP_GRACE);
+        queueVacuum.stop(UPKEEP_GRACE.minusNanos(System.nanoTime() - upkeep));
         authenticator.close();
         admission.close();
         metrics.close();
