@@ -3,7 +3,6 @@ package dev.mgw.core.messages;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -39,13 +38,13 @@ public final class DeliveryQueue {
             UPDATE messages AS m
                SET status = 'sending',
                    attempts = m.attempts + 1,
-                   locked_until = now() + make_interval(secs => :lease),
-                   next_attempt_at = now() + make_interval(secs => :lease),
+                   locked_until = now() + make_interval(secs => ?),
+                   next_attempt_at = now() + make_interval(secs => ?),
                    updated_at = now()
              WHERE m.id IN (SELECT id FROM messages
                              WHERE status IN ('queued', 'sending') AND next_attempt_at <= now()
                              ORDER BY next_attempt_at
-                             LIMIT :batch
+                             LIMIT ?
                              FOR UPDATE SKIP LOCKED)
             RETURNING m.id, m.api_key_id, m.attempts, m.sender, m.sender_name, m.reply_to, m.to_recipients,
                       m.cc_recipients, m.bcc_recipients, m.subject, m.text_body, m.html_body, m.headers,
@@ -68,10 +67,10 @@ public final class DeliveryQueue {
                    next_attempt_at = COALESCE(v.next_attempt_at, m.next_attempt_at),
                    locked_until = NULL,
                    updated_at = now()
-              FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[]), CAST(:statuses AS text[]),
-                          CAST(:deltas AS int[]), CAST(:sent_at AS timestamptz[]), CAST(:transports AS text[]),
-                          CAST(:smtp_ids AS text[]), CAST(:errors AS text[]), CAST(:next AS timestamptz[]),
-                          CAST(:codes AS int[]), CAST(:replies AS text[]), CAST(:settled AS text[]))
+              FROM unnest(CAST(? AS uuid[]), CAST(? AS int[]), CAST(? AS text[]),
+                          CAST(? AS int[]), CAST(? AS timestamptz[]), CAST(? AS text[]),
+                          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[]),
+                          CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]))
                    AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at,
                         smtp_code, smtp_reply, settled)
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
@@ -79,9 +78,9 @@ public final class DeliveryQueue {
             """;
     private static final String RENEW = """
             UPDATE messages AS m
-               SET locked_until = now() + make_interval(secs => :lease),
-                   next_attempt_at = now() + make_interval(secs => :lease)
-              FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS int[])) AS c(id, attempt)
+               SET locked_until = now() + make_interval(secs => ?),
+                   next_attempt_at = now() + make_interval(secs => ?)
+              FROM unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS c(id, attempt)
              WHERE m.id = c.id AND m.status = 'sending' AND m.attempts = c.attempt
             RETURNING m.id, m.attempts
             """;
@@ -110,8 +109,9 @@ public final class DeliveryQueue {
     public List<OutboundMessage> claim(int batch, Duration lease) {
         return database.run(() -> database.client().execute()
                 .createQuery(CLAIM)
-                .addParam("lease", seconds(lease))
-                .addParam("batch", batch)
+                .addParam(seconds(lease))
+                .addParam(seconds(lease))
+                .addParam(batch)
                 .execute()
                 .map(DeliveryQueue::outbound)
                 .toList());
@@ -134,9 +134,10 @@ public final class DeliveryQueue {
         }
         Map<UUID, Integer> renewed = database.run(() -> database.client().execute()
                 .createQuery(RENEW)
-                .addParam("lease", seconds(lease))
-                .addParam("ids", ids)
-                .addParam("attempts", attempts)
+                .addParam(seconds(lease))
+                .addParam(seconds(lease))
+                .addParam(ids)
+                .addParam(attempts)
                 .execute()
                 .collect(Collectors.toMap(row -> Rows.uuid(row, "id"), row -> Rows.integer(row, "attempts"))));
         return claimed.stream().filter(message -> renewed.get(message.id()) instanceof Integer attempt
@@ -242,8 +243,8 @@ public final class DeliveryQueue {
         }
     }
 
-    /** The named parameters of {@link #RECORD}: one array element per outcome. */
-    private static Map<String, Object> parameters(List<DeliveryOutcome> outcomes) {
+    /** The parameters of {@link #RECORD}, in order: one array element per outcome in each. */
+    private static List<Object> parameters(List<DeliveryOutcome> outcomes) {
         int n = outcomes.size();
         String[] ids = new String[n];
         Integer[] attempts = new Integer[n];
@@ -296,20 +297,8 @@ public final class DeliveryQueue {
             codes[i] = reply.map(RelayReply::code).orElse(null);
             replies[i] = reply.map(RelayReply::text).orElse(null);
         }
-        Map<String, Object> parameters = new HashMap<>();
-        parameters.put("ids", ids);
-        parameters.put("attempts", attempts);
-        parameters.put("statuses", statuses);
-        parameters.put("deltas", deltas);
-        parameters.put("sent_at", sentAt);
-        parameters.put("transports", transports);
-        parameters.put("smtp_ids", smtpIds);
-        parameters.put("errors", errors);
-        parameters.put("next", next);
-        parameters.put("codes", codes);
-        parameters.put("replies", replies);
-        parameters.put("settled", settled);
-        return parameters;
+        return List.of(ids, attempts, statuses, deltas, sentAt, transports, smtpIds, errors, next, codes, replies,
+                       settled);
     }
 
     /** The relay's reply to the message, else its reply to the first refused recipient. */

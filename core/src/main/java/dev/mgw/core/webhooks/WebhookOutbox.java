@@ -44,7 +44,7 @@ public final class WebhookOutbox {
     /** Which of some keys have an enabled endpoint: one look at webhook_endpoints_key for a batch of events. */
     private static final String KEYS_WITH_ENDPOINTS = """
             SELECT DISTINCT api_key_id FROM webhook_endpoints
-             WHERE api_key_id = ANY(CAST(:keys AS uuid[])) AND enabled
+             WHERE api_key_id = ANY(CAST(? AS uuid[])) AND enabled
             """;
     /** A test event goes to the one endpoint asked for, whatever it subscribes to. */
     private static final String ENQUEUE_TEST = """
@@ -192,7 +192,7 @@ public final class WebhookOutbox {
             return Set.of();
         }
         return tx.createNamedQuery("keys-with-webhook-endpoints", KEYS_WITH_ENDPOINTS)
-                .addParam("keys", keys.stream().map(UUID::toString).toArray(String[]::new))
+                .addParam(keys.stream().map(UUID::toString).toArray(String[]::new))
                 .execute()
                 .map(row -> Rows.uuid(row, "api_key_id"))
                 .collect(Collectors.toSet());
