@@ -112,7 +112,10 @@ final class SmtpSink implements AutoCloseable {
                     continue;
                 }
                 connections.add(socket);
-                Thread.ofVirtual().start(() -> serve(socket));
+                // a platform thread per connection: the gateway keeps a few open (one per delivery worker),
+                // and a blocking read costs one system call where a virtual thread's costs several
+                // (the poller's registration and wake-up); the sink shares the gateway's cores
+                Thread.ofPlatform().daemon().name("smtp-sink-connection").start(() -> serve(socket));
             } catch (IOException e) {
                 return;
             }

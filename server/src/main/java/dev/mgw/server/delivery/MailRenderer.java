@@ -8,12 +8,11 @@ import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -63,7 +62,9 @@ final class MailRenderer {
     private static final String ATTRIBUTE_CHARS =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`{|}~";
     private static final int SEGMENT = 60;
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
+    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                            "Dec"};
     private static final AtomicLong BOUNDARIES = new AtomicLong();
     private static final byte[] CRLF = {'\r', '\n'};
 
@@ -182,9 +183,23 @@ final class MailRenderer {
         return new Body("multipart/alternative; boundary=\"" + boundary + "\"", null, bytes.toByteArray());
     }
 
-    /** The {@code Date} header: RFC 5322, in UTC. */
+    /**
+     * The {@code Date} header: RFC 5322 ({@code Wed, 2 Dec 2026 09:05:07 +0000}), in UTC; put
+     * together by hand, as a {@code DateTimeFormatter} pattern cost a tenth of a delivery's
+     * rendering.
+     */
     static String date(Instant instant) {
-        return DATE.format(instant.atOffset(ZoneOffset.UTC));
+        LocalDateTime time = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        StringBuilder date = new StringBuilder(31)
+                .append(DAYS[time.getDayOfWeek().ordinal()]).append(", ").append(time.getDayOfMonth()).append(' ')
+                .append(MONTHS[time.getMonthValue() - 1]).append(' ').append(time.getYear()).append(' ');
+        twoDigits(date, time.getHour()).append(':');
+        twoDigits(date, time.getMinute()).append(':');
+        return twoDigits(date, time.getSecond()).append(" +0000").toString();
+    }
+
+    private static StringBuilder twoDigits(StringBuilder text, int value) {
+        return text.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
     }
 
     /**

@@ -4,8 +4,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -105,6 +108,16 @@ class MailRendererTest {
         assertEquals("Grüße", parsed.getSubject());
         assertEquals("1", parsed.getHeader("X-Priority")[0]);
         assertEquals("", written(message(Optional.empty(), Optional.empty())).getContent());
+    }
+
+    @Test
+    void theDateIsRfc5322InUtcOnEveryDayOfTheWeekAndMonth() {
+        DateTimeFormatter reference = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US)
+                .withZone(ZoneOffset.UTC);
+        for (Instant at = Instant.parse("1999-12-31T23:59:59.999Z"); at.isBefore(Instant.parse("2040-01-01T00:00:00Z"));
+             at = at.plusSeconds(86_400 * 3 + 3_671)) {
+            assertEquals(reference.format(at), MailRenderer.date(at));
+        }
     }
 
     private static MimeMessage written(OutboundMessage message) throws Exception {
