@@ -52,9 +52,21 @@ final class Report {
         String revision = revision();
         Path dir = Path.of("bench", "results");
         Files.createDirectories(dir);
-        Path file = dir.resolve(LocalDate.now(ZoneOffset.UTC) + "-" + revision + "-" + kind + ".md");
+        Path file = unused(dir, LocalDate.now(ZoneOffset.UTC) + "-" + revision + "-" + kind);
         Files.writeString(file, "# make " + kind + ", " + LocalDate.now(ZoneOffset.UTC) + ", revision " + revision
                                 + "\n\n" + intro + "\n\n" + markdown(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /**
+     * {@code name.md} in {@code dir}, or {@code name-2.md}, {@code name-3.md}… when it is taken: a
+     * second run of the same revision on the same day (the issue asks for two) keeps the first's file.
+     */
+    static Path unused(Path dir, String name) {
+        Path file = dir.resolve(name + ".md");
+        for (int run = 2; Files.exists(file); run++) {
+            file = dir.resolve(name + "-" + run + ".md");
+        }
         return file;
     }
 
