@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -40,13 +41,22 @@ public final class ScriptedRelay implements AutoCloseable {
     public record Taken(String messageId, int connection, List<String> recipients) {
     }
 
-    /** How the relay ends a message's DATA: reset the connection, or answer 250 after a delay. */
-    private record AfterData(boolean reset, Duration delay) {
+    /**
+     * How the relay ends a message's DATA: reset the connection, answer 250 after a delay, or
+     * (stall) stop reading after its 354 and hold the connection open for the delay.
+     */
+    private record AfterData(boolean reset, Duration delay, boolean stall) {
+        AfterData(boolean reset, Duration delay) {
+            this(reset, delay, false);
+        }
     }
 
     public ScriptedRelay() {
         try {
-            listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            listener = new ServerSocket();
+            // a small window, so that a relay that stops reading soon leaves its client stuck in a write
+            listener.setReceiveBufferSize(16 * 1024);
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a port for the scripted relay", e);
         }
@@ -60,6 +70,14 @@ public final class ScriptedRelay implements AutoCloseable {
     /** The next message is read in full, then the connection is reset without an answer. */
     public void resetAfterNextData() {
         afterData.add(new AfterData(true, Duration.ZERO));
+    }
+
+    /**
+     * After the next {@code DATA}'s 354 the relay reads nothing more and holds the connection open
+     * for {@code hold}: a client with more to send than the socket buffers take is stuck in a write.
+     */
+    public void stopReadingAfterNextDataFor(Duration hold) {
+        afterData.add(new AfterData(false, hold, true));
     }
 
     /** The next message is read in full and answered 250 only after {@code delay}. */
@@ -146,8 +164,12 @@ public final class ScriptedRelay implements AutoCloseable {
                     }
                     case "DATA" -> {
                         answer(out, "354 End data with <CR><LF>.<CR><LF>");
-                        taken.add(new Taken(readMessageId(in), connection, List.copyOf(recipients)));
                         AfterData end = afterData.poll();
+                        if (end != null && end.stall()) {
+                            Thread.sleep(end.delay());
+                            return;
+                        }
+                        taken.add(new Taken(readMessageId(in), connection, List.copyOf(recipients)));
                         if (end != null && end.reset()) {
                             reset(socket);
                             return;

@@ -54,6 +54,7 @@ final class SmtpSender implements MailSender {
         String prefix = "mail." + protocol(settings) + ".";
         own.put(prefix + "socketFactory", new Sockets());
         own.setProperty(prefix + "socketFactory.fallback", "false");
+        own.put(prefix + "executor.writetimeout", WriteTimeouts.SHARED);
         this.session = Session.getInstance(own);
         this.settings = settings;
         this.renderer = renderer;
