@@ -35,6 +35,7 @@ import jakarta.mail.Session;
 import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.InternetHeaders;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -315,10 +316,13 @@ final class MailRenderer {
         return parameters.toString();
     }
 
+    /** A text as a part of a multipart: the bytes and headers of {@link #text}, written as they are. */
     private static MimeBodyPart textPart(String text, String subtype) throws MessagingException {
-        MimeBodyPart part = new MimeBodyPart();
-        part.setText(text, UTF_8, subtype);
-        return part;
+        Body body = text(text, subtype);
+        InternetHeaders headers = new InternetHeaders();
+        headers.setHeader("Content-Type", body.contentType());
+        headers.setHeader("Content-Transfer-Encoding", body.encoding());
+        return new MimeBodyPart(headers, body.bytes());
     }
 
     private static MimeMultipart multipart(String subtype, MimeBodyPart first, List<MimeBodyPart> rest)
