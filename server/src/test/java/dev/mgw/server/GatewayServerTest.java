@@ -60,6 +60,11 @@ public abstract class GatewayServerTest {
         return output;
     }
 
+    /** One column (or expression) of a message's row, as text; null when it is NULL. */
+    protected static String column(String id, String column) {
+        return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
+    }
+
     @AfterAll
     static void stopGateway() {
         gw.close();

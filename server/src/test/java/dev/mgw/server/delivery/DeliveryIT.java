@@ -241,10 +241,6 @@ class DeliveryIT extends GatewayServerTest {
         Await.until("message " + id + " " + status, Duration.ofSeconds(20), () -> status.equals(column(id, "status")));
     }
 
-    private static String column(String id, String column) {
-        return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
-    }
-
     private static TestRelay.Envelope envelope(String messageId) {
         return relay.envelopes().stream().filter(e -> messageId.equals(e.messageId())).findFirst().orElseThrow();
     }

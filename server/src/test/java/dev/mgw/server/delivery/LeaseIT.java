@@ -171,8 +171,4 @@ class LeaseIT extends GatewayServerTest {
     private static void awaitStatus(String id, String status) {
         Await.until("message " + id + " " + status, SLOW, () -> status.equals(column(id, "status")));
     }
-
-    private static String column(String id, String column) {
-        return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
-    }
 }

@@ -142,8 +142,4 @@ class ReusedConnectionIT extends GatewayServerTest {
     private static void awaitStatus(String id, String status) {
         Await.until("message " + id + " " + status, Duration.ofSeconds(20), () -> status.equals(column(id, "status")));
     }
-
-    private static String column(String id, String column) {
-        return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
-    }
 }

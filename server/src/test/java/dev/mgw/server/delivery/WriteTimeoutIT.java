@@ -88,8 +88,4 @@ class WriteTimeoutIT extends GatewayServerTest {
         assertEquals("2", column(id, "attempts"));
         assertEquals(1, relay.taken("<" + id + "@acme.example>").size(), "taken once, on the second attempt");
     }
-
-    private static String column(String id, String column) {
-        return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
-    }
 }
