@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 
+import dev.mgw.core.db.Migrations;
 import dev.mgw.core.testing.TestDatabase;
 
 /**
@@ -131,6 +132,15 @@ public final class Bench {
         }
         Map<String, String> settings = settings(db, sink, freePort());
         settings.put("DELIVERY_WORKERS", "0");
+        if ("endtoend".equals(System.getProperty("bench.only"))) {
+            // the end-to-end row alone, with where its CPU went: comparing two builds (run from each checkout)
+            new Migrations(db.target()).migrate();
+            benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
+            hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+            endToEndPhase();
+            System.out.println(report.markdown());
+            return;
+        }
         if ("accept".equals(System.getProperty("bench.only"))) {
             // the delivery-off accept rows alone: comparing two builds (run from each checkout)
             try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {
@@ -530,8 +540,10 @@ public final class Bench {
             awaitEmptyQueue(WARM_UP_DRAIN);
             long sentBefore = sent();
             long started = System.nanoTime();
+            Cpu.Split cpuBefore = Cpu.split(gateway.pid());
             result = load.closedLoop(CONCURRENCY, END_TO_END_LOAD, over100);
             long loadEnded = System.nanoTime();
+            Cpu.Split cpuLoad = Cpu.split(gateway.pid());
             deliveredDuringLoad = sent() - sentBefore;
             backlog = queued();
             long target = sentBefore + result.count(202);
@@ -542,6 +554,11 @@ public final class Bench {
                 Thread.sleep(20);
             }
             long drained = System.nanoTime();
+            Cpu.Split cpuDrain = Cpu.split(gateway.pid());
+            System.out.println("    CPU µs per accepted message during the load: "
+                               + cpuLoad.minus(cpuBefore).perMessage(result.count(202)));
+            System.out.println("    CPU µs per delivered message during the drain: "
+                               + cpuDrain.minus(cpuLoad).perMessage(target - sentBefore - deliveredDuringLoad));
             drainSeconds = (drained - loadEnded) / 1e9;
             seconds = (drained - started) / 1e9;
             rssEndToEnd = gateway.residentBytes();

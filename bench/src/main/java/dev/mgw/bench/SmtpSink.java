@@ -1,6 +1,7 @@
 package dev.mgw.bench;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,16 +125,16 @@ final class SmtpSink implements AutoCloseable {
 
     private void serve(Socket socket) {
         List<String> envelope = new ArrayList<>();
-        try (socket; InputStream in = new BufferedInputStream(socket.getInputStream(), 16384);
-             OutputStream out = socket.getOutputStream()) {
+        try (socket; Input in = new Input(socket.getInputStream());
+             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 4096)) {
             socket.setTcpNoDelay(true);
-            reply(out, "220 sink ESMTP ready");
+            reply(out, in, "220 sink ESMTP ready");
             String line;
             while ((line = readLine(in)) != null) {
                 String command = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
                 switch (command) {
-                    case "EHLO" -> reply(out, "250-sink\r\n250-8BITMIME\r\n250 SIZE 10485760");
-                    case "HELO", "NOOP" -> reply(out, "250 OK");
+                    case "EHLO" -> reply(out, in, "250-sink\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 SIZE 10485760");
+                    case "HELO", "NOOP" -> reply(out, in, "250 OK");
                     case "MAIL", "RCPT", "RSET" -> {
                         if (printer != null) {
                             // the envelope of the message to come: MAIL starts it, RSET drops it
@@ -144,10 +145,10 @@ final class SmtpSink implements AutoCloseable {
                                 envelope.add(line);
                             }
                         }
-                        reply(out, "250 OK");
+                        reply(out, in, "250 OK");
                     }
                     case "DATA" -> {
-                        reply(out, "354 go ahead");
+                        reply(out, in, "354 go ahead");
                         StringBuilder text = printer == null ? null : new StringBuilder();
                         String messageId = readData(in, text);
                         if (text != null) {
@@ -161,13 +162,13 @@ final class SmtpSink implements AutoCloseable {
                             }
                         }
                         transactions.incrementAndGet();
-                        reply(out, "250 2.0.0 OK queued");
+                        reply(out, in, "250 2.0.0 OK queued");
                     }
                     case "QUIT" -> {
-                        reply(out, "221 bye");
+                        reply(out, in, "221 bye");
                         return;
                     }
-                    default -> reply(out, "502 5.5.2 command not recognized");
+                    default -> reply(out, in, "502 5.5.2 command not recognized");
                 }
             }
         } catch (IOException e) {
@@ -226,9 +227,26 @@ final class SmtpSink implements AutoCloseable {
         return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
     }
 
-    private static void reply(OutputStream out, String text) throws IOException {
+    /**
+     * Answers; the answers go out once the client's input read so far is used up, as a pipelining
+     * server sends them (RFC 2920): the replies to a group of commands leave together.
+     */
+    private static void reply(OutputStream out, Input in, String text) throws IOException {
         out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        if (in.buffered() == 0) {
+            out.flush();
+        }
+    }
+
+    /** A buffered input that tells how much it holds (without asking the socket, as available() would). */
+    private static final class Input extends BufferedInputStream {
+        Input(InputStream in) {
+            super(in, 16384);
+        }
+
+        synchronized int buffered() {
+            return count - pos;
+        }
     }
 
     private static void closeQuietly(Socket socket) {

@@ -1,5 +1,6 @@
 package dev.mgw.server;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,7 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reset the connection, answer 250 only after the client stopped waiting, drop the connection
  * when it is checked with {@code RSET}, refuse a recipient with a scripted reply. It records every
  * message it took (its Message-ID, the connection it came on, counted from 1, and the recipients
- * it was taken for) and every {@code RSET}.
+ * it was taken for) and every {@code RSET}. {@link #pipelining()} makes one that offers PIPELINING
+ * and answers as a pipelining server does (RFC 2920): replies go out once the input read so far is
+ * used up, so the replies to a group of commands sent together leave together; it records those
+ * groups.
  */
 public final class ScriptedRelay implements AutoCloseable {
     private final ServerSocket listener;
@@ -36,6 +40,9 @@ public final class ScriptedRelay implements AutoCloseable {
     private final Queue<AfterData> afterData = new ConcurrentLinkedQueue<>();
     private final List<Taken> taken = new CopyOnWriteArrayList<>();
     private final Map<String, Queue<String>> rcptReplies = new ConcurrentHashMap<>();
+    private final Queue<String> mailReplies = new ConcurrentLinkedQueue<>();
+    private final List<List<String>> groups = new CopyOnWriteArrayList<>();
+    private final boolean pipelining;
 
     /** A message the relay read to its final dot, and the recipients it took it for. */
     public record Taken(String messageId, int connection, List<String> recipients) {
@@ -52,6 +59,16 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     public ScriptedRelay() {
+        this(false);
+    }
+
+    /** A relay that offers PIPELINING. */
+    public static ScriptedRelay pipelining() {
+        return new ScriptedRelay(true);
+    }
+
+    private ScriptedRelay(boolean pipelining) {
+        this.pipelining = pipelining;
         try {
             listener = new ServerSocket();
             // a small window, so that a relay that stops reading soon leaves its client stuck in a write
@@ -93,6 +110,19 @@ public final class ScriptedRelay implements AutoCloseable {
         rcptReplies.computeIfAbsent(address, a -> new ConcurrentLinkedQueue<>()).addAll(List.of(replies));
     }
 
+    /** The next {@code MAIL FROM} is answered with this reply, e.g. {@code 553 5.7.1 Sender rejected}. */
+    public void refuseNextMail(String reply) {
+        mailReplies.add(reply);
+    }
+
+    /**
+     * The commands answered together, in order, each by its verb ({@code [RSET, MAIL, RCPT, DATA]}):
+     * with a pipelining relay, a group of commands the client sent in one go.
+     */
+    public List<List<String>> groups() {
+        return groups;
+    }
+
     /** The next {@code RSET} resets the connection instead of an answer. */
     public void dropConnectionOnNextRset() {
         dropOnRset.set(true);
@@ -128,19 +158,29 @@ public final class ScriptedRelay implements AutoCloseable {
         try (socket;
              BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                                                                           StandardCharsets.ISO_8859_1));
-             OutputStream out = socket.getOutputStream()) {
-            answer(out, "220 scripted.test ESMTP");
+             OutputStream socketOut = socket.getOutputStream()) {
+            Replies out = new Replies(new BufferedOutputStream(socketOut), in);
+            out.answer("220 scripted.test ESMTP");
             List<String> recipients = new ArrayList<>();
+            boolean mail = false;
             String line;
             while ((line = in.readLine()) != null) {
                 String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
+                out.verb(verb);
                 switch (verb) {
-                    case "EHLO", "HELO" -> answer(out, "250 scripted.test");
+                    case "EHLO" -> answer(out, pipelining ? "250-scripted.test\r\n250 PIPELINING" : "250 scripted.test");
+                    case "HELO" -> answer(out, "250 scripted.test");
                     case "MAIL" -> {
                         recipients.clear();
-                        answer(out, "250 2.1.0 Ok");
+                        String refusal = mailReplies.poll();
+                        mail = refusal == null;
+                        answer(out, mail ? "250 2.1.0 Ok" : refusal);
                     }
                     case "RCPT" -> {
+                        if (!mail) {
+                            answer(out, "503 5.5.1 Error: need MAIL command");
+                            continue;
+                        }
                         String address = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'))
                                 .toLowerCase(Locale.ROOT);
                         Queue<String> replies = rcptReplies.get(address);
@@ -156,6 +196,7 @@ public final class ScriptedRelay implements AutoCloseable {
                     case "RSET" -> {
                         resets.incrementAndGet();
                         recipients.clear();
+                        mail = false;
                         if (dropOnRset.getAndSet(false)) {
                             reset(socket);
                             return;
@@ -163,6 +204,11 @@ public final class ScriptedRelay implements AutoCloseable {
                         answer(out, "250 2.0.0 Ok");
                     }
                     case "DATA" -> {
+                        if (recipients.isEmpty()) {
+                            // as a pipelining client needs it: DATA after every recipient was refused is refused
+                            answer(out, mail ? "554 5.5.1 Error: no valid recipients" : "503 5.5.1 Error: need RCPT command");
+                            continue;
+                        }
                         answer(out, "354 End data with <CR><LF>.<CR><LF>");
                         AfterData end = afterData.poll();
                         if (end != null && end.stall()) {
@@ -177,6 +223,8 @@ public final class ScriptedRelay implements AutoCloseable {
                         if (end != null) {
                             Thread.sleep(end.delay());
                         }
+                        mail = false;
+                        recipients.clear();
                         answer(out, "250 2.0.0 Ok: queued");
                     }
                     case "QUIT" -> {
@@ -205,9 +253,38 @@ public final class ScriptedRelay implements AutoCloseable {
         return messageId;
     }
 
-    private static void answer(OutputStream out, String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+    private static void answer(Replies out, String line) throws IOException {
+        out.answer(line);
+    }
+
+    /**
+     * The replies of one connection. A plain relay sends each at once; a pipelining one once the
+     * client's input read so far is used up, and notes the verbs answered together as a group.
+     */
+    private final class Replies {
+        private final OutputStream out;
+        private final BufferedReader in;
+        private final List<String> verbs = new ArrayList<>();
+
+        Replies(OutputStream out, BufferedReader in) {
+            this.out = out;
+            this.in = in;
+        }
+
+        void verb(String verb) {
+            verbs.add(verb);
+        }
+
+        void answer(String line) throws IOException {
+            out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            if (!pipelining || !in.ready()) {
+                out.flush();
+                if (!verbs.isEmpty()) {
+                    groups.add(List.copyOf(verbs));
+                    verbs.clear();
+                }
+            }
+        }
     }
 
     private static void reset(Socket socket) {
