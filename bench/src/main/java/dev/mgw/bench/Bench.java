@@ -5,7 +5,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -97,6 +99,7 @@ public final class Bench {
     /** RSS after the delivery-on and end-to-end phases, for the RSS row. */
     private long rssDeliveryOn;
     private long rssEndToEnd;
+    private QueueProbe probe;
     private final Report report = new Report("Results", "measure", "gateway (this machine)", "baseline, same run",
                                              "ratio", "SPEC §9", "met");
 
@@ -539,35 +542,36 @@ public final class Bench {
             warmUp(load, over100, requests(hotKeys));
             awaitEmptyQueue(WARM_UP_DRAIN);
             long sentBefore = sent();
+            Instant loadStart = Instant.now();
             long started = System.nanoTime();
             Cpu.Split cpuBefore = Cpu.split(gateway.pid());
             result = load.closedLoop(CONCURRENCY, END_TO_END_LOAD, over100);
             long loadEnded = System.nanoTime();
+            Instant loadEnd = Instant.now();
             Cpu.Split cpuLoad = Cpu.split(gateway.pid());
-            deliveredDuringLoad = sent() - sentBefore;
-            backlog = queued();
-            long target = sentBefore + result.count(202);
-            while (sent() < target) {
-                if (System.nanoTime() - loadEnded > Duration.ofMinutes(5).toNanos()) {
-                    throw new IllegalStateException("the end-to-end drain did not finish in 5 minutes");
-                }
-                Thread.sleep(20);
-            }
-            long drained = System.nanoTime();
+            // nothing but the probe asks the database anything until the drain is over
+            long drained = probe().awaitEmpty(Duration.ofMillis(20), Duration.ofMinutes(5), "the end-to-end drain");
             Cpu.Split cpuDrain = Cpu.split(gateway.pid());
+            long target = sentBefore + result.count(202);
+            if (sent() < target) {
+                throw new IllegalStateException("the end-to-end drain ended with messages not sent: " + (target - sent()));
+            }
+            deliveredDuringLoad = db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent' AND sent_at >= '"
+                                               + loadStart + "' AND sent_at < '" + loadEnd + "'");
+            backlog = result.count(202) - deliveredDuringLoad;
             System.out.println("    CPU µs per accepted message during the load: "
                                + cpuLoad.minus(cpuBefore).perMessage(result.count(202)));
             System.out.println("    CPU µs per delivered message during the drain: "
-                               + cpuDrain.minus(cpuLoad).perMessage(target - sentBefore - deliveredDuringLoad));
+                               + cpuDrain.minus(cpuLoad).perMessage(backlog));
             drainSeconds = (drained - loadEnded) / 1e9;
             seconds = (drained - started) / 1e9;
             rssEndToEnd = gateway.residentBytes();
         }
         double endToEnd = result.count(202) / seconds;
-        System.out.printf(Locale.ROOT, "    %,d accepted (%s), %,d delivered during the load, %,d queued at its end, "
-                                       + "drained in %.1f s: %s end to end%n", result.count(202),
-                          Report.rate(result.rate(202)), deliveredDuringLoad, backlog, drainSeconds,
-                          Report.rate(endToEnd));
+        System.out.printf(Locale.ROOT, "    %,d accepted (%s; %s), %,d delivered during the load, %,d queued at its "
+                                       + "end, drained in %.1f s: %s end to end%n", result.count(202),
+                          Report.rate(result.rate(202)), result.statusSummary(), deliveredDuringLoad, backlog,
+                          drainSeconds, Report.rate(endToEnd));
         long pgSentBefore = sent();
         long pgStoredBefore = db.queryLong("SELECT count(*) FROM messages");
         // each run starts on a vacuumed table, as the gateway's queue vacuum leaves it; pgbench vacuums nothing while it runs
@@ -581,11 +585,11 @@ public final class Bench {
         double ratio = endToEnd / Math.max(lifecycle64.tps(), lifecycle8.tps());
         report.row(String.format(Locale.ROOT, "end to end: messages accepted and delivered to the sink/s, %d s at c=64 "
                                               + "over 100 keys + the drain", END_TO_END_LOAD.toSeconds()),
-                   Report.rate(endToEnd) + String.format(Locale.ROOT, " (%,d accepted at %s, p99 %s; %s delivered "
-                                                                     + "during the load, %,d queued at its end, "
-                                                                     + "drained in %.1f s)", result.count(202),
+                   Report.rate(endToEnd) + String.format(Locale.ROOT, " (%,d accepted at %s, p99 %s, %s; %s "
+                                                                     + "delivered during the load, %,d queued at its "
+                                                                     + "end, drained in %.1f s)", result.count(202),
                                                          Report.rate(result.rate(202)),
-                                                         Report.millis(result.percentile(99)),
+                                                         Report.millis(result.percentile(99)), result.statusSummary(),
                                                          Report.rate(deliveredDuringLoad / result.seconds), backlog,
                                                          drainSeconds),
                    String.format(Locale.ROOT, "pgbench reference lifecycle (accept; per 10 messages a claim and a "
@@ -596,22 +600,29 @@ public final class Bench {
     }
 
     /** Waits up to {@link #QUEUE_WAIT} for no message to be queued or sending; says so when it gives up. */
-    private void awaitEmptyQueue() throws InterruptedException {
+    private void awaitEmptyQueue() throws InterruptedException, SQLException {
         awaitEmptyQueue(QUEUE_WAIT);
     }
 
     /** As {@link #awaitEmptyQueue()}, waiting up to {@code wait}. */
-    private void awaitEmptyQueue(Duration wait) throws InterruptedException {
+    private void awaitEmptyQueue(Duration wait) throws InterruptedException, SQLException {
         long deadline = System.nanoTime() + wait.toNanos();
-        long left;
-        while ((left = queued()) > 0) {
+        while (!probe().empty()) {
             if (System.nanoTime() > deadline) {
-                System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", left,
+                System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", queued(),
                                   wait.toSeconds());
                 return;
             }
             Thread.sleep(100);
         }
+    }
+
+    /** The probe of the queue, opened on first use (the first gateway creates the schema). */
+    private QueueProbe probe() throws SQLException {
+        if (probe == null) {
+            probe = new QueueProbe(db.target());
+        }
+        return probe;
     }
 
     private long sent() {
@@ -873,13 +884,10 @@ public final class Bench {
                + "SELECT gen_random_uuid(), k.id, 'bench@bench.example', ARRAY['user' || g || '@example.com'], "
                + "'Drain ' || g, 'Hello from the benchmark' FROM generate_series(1, " + DRAIN + ") g, "
                + "(SELECT id FROM api_keys WHERE name = '" + keyName + "') k");
-        while (db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") < before + DRAIN) {
-            Thread.sleep(20);
-            if (System.nanoTime() - started > Duration.ofMinutes(5).toNanos()) {
-                throw new IllegalStateException("the drain did not finish in 5 minutes");
-            }
+        double seconds = (probe().awaitEmpty(Duration.ofMillis(20), Duration.ofMinutes(5), "the drain") - started) / 1e9;
+        if (db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") < before + DRAIN) {
+            throw new IllegalStateException("the drain ended with messages not sent");
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(Locale.ROOT, "    %s: %,d messages sent in %.2f s: %,.0f/s (sink: %,d transactions so far)%n",
                           what, DRAIN, seconds, DRAIN / seconds, sink.transactions());
         return DRAIN / seconds;
