@@ -143,11 +143,12 @@ final class SmtpSender implements MailSender {
     /**
      * The commands Angus Mail issues for this message before its data, as it words them with this
      * gateway's session settings ({@code MAIL FROM} the envelope sender, a {@code RCPT TO} per
-     * recipient, {@code DATA}); none when the message has no envelope sender of its own. A command
-     * worded otherwise would still be sent right, only not ahead.
+     * recipient, {@code DATA}); none when the message has no envelope sender of its own (Angus Mail
+     * would then take another), so that what is written ahead is always what Angus Mail issues.
      */
     private static List<String> envelopeCommands(MimeMessage mime, InternetAddress[] envelope) {
-        if (!(mime instanceof SMTPMessage smtp) || smtp.getEnvelopeFrom() == null || envelope.length == 0) {
+        if (!(mime instanceof SMTPMessage smtp) || smtp.getEnvelopeFrom() == null || smtp.getEnvelopeFrom().isEmpty()
+            || envelope.length == 0) {
             return List.of();
         }
         List<String> commands = new ArrayList<>(envelope.length + 2);
