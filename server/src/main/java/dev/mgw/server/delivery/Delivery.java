@@ -294,8 +294,7 @@ public final class Delivery implements AutoCloseable {
 
     /** Angus Mail session settings from SPEC §3: timeouts always set, STARTTLS as configured. */
     static Properties sessionProperties(GatewayConfig.Smtp smtp) {
-        String protocol = smtp.ssl() ? "smtps" : "smtp";
-        String prefix = "mail." + protocol + ".";
+        String prefix = "mail." + SmtpSender.protocol(smtp) + ".";
         String timeout = String.valueOf(smtp.timeout().toMillis());
         Properties properties = new Properties();
         properties.setProperty(prefix + "connectiontimeout", timeout);

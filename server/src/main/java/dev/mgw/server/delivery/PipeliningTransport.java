@@ -3,6 +3,8 @@ package dev.mgw.server.delivery;
 import java.util.ArrayDeque;
 import java.util.List;
 
+import dev.mgw.core.config.GatewayConfig;
+
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.URLName;
@@ -26,8 +28,9 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
 final class PipeliningTransport extends SMTPTransport {
     private final ArrayDeque<String> ahead = new ArrayDeque<>();
 
-    PipeliningTransport(Session session, boolean ssl) {
-        super(session, new URLName(ssl ? "smtps" : "smtp", null, -1, null, null, null), ssl ? "smtps" : "smtp", ssl);
+    PipeliningTransport(Session session, GatewayConfig.Smtp settings) {
+        super(session, new URLName(SmtpSender.protocol(settings), null, -1, null, null, null),
+              SmtpSender.protocol(settings), settings.ssl());
     }
 
     /** Whether the relay offers PIPELINING (known once connected; a relay without it gets one command at a time). */

@@ -169,7 +169,7 @@ final class SmtpSender implements MailSender {
     private Optional<SendResult> connect() {
         close();
         try {
-            transport = new PipeliningTransport(session, settings.ssl());
+            transport = new PipeliningTransport(session, settings);
             transport.connect(settings.host().orElseThrow(), settings.port(), settings.username().orElse(null),
                               settings.username().isPresent() ? settings.password().reveal() : null);
             health.connected();
@@ -284,7 +284,8 @@ final class SmtpSender implements MailSender {
         return "smtp";
     }
 
-    private static String protocol(GatewayConfig.Smtp settings) {
+    /** {@code smtps} with TLS from the start, else {@code smtp}: Angus Mail's protocol, and its settings' prefix. */
+    static String protocol(GatewayConfig.Smtp settings) {
         return settings.ssl() ? "smtps" : "smtp";
     }
 
