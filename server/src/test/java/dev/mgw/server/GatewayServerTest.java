@@ -3,6 +3,7 @@ package dev.mgw.server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +64,15 @@ public abstract class GatewayServerTest {
     /** One column (or expression) of a message's row, as text; null when it is NULL. */
     protected static String column(String id, String column) {
         return gw.db().queryString("SELECT " + column + " FROM messages WHERE id = '" + id + "'");
+    }
+
+    /** Waits up to 20 s for a message's status. */
+    protected static void awaitStatus(String id, String status) {
+        awaitStatus(id, status, Duration.ofSeconds(20));
+    }
+
+    protected static void awaitStatus(String id, String status, Duration within) {
+        Await.until("message " + id + " " + status, within, () -> status.equals(column(id, "status")));
     }
 
     @AfterAll

@@ -237,10 +237,6 @@ class DeliveryIT extends GatewayServerTest {
         return Json.createObjectBuilder().add("to", to).add("subject", "Hello").add("text_body", "Hi");
     }
 
-    private static void awaitStatus(String id, String status) {
-        Await.until("message " + id + " " + status, Duration.ofSeconds(20), () -> status.equals(column(id, "status")));
-    }
-
     private static TestRelay.Envelope envelope(String messageId) {
         return relay.envelopes().stream().filter(e -> messageId.equals(e.messageId())).findFirst().orElseThrow();
     }

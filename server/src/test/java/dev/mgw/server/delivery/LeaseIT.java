@@ -98,7 +98,7 @@ class LeaseIT extends GatewayServerTest {
         // the relay holds the second message
         Await.until("the first outcome recorded", SLOW, () -> "sent".equals(column(ids.get(order.get(0)), "status")));
         assertEquals("sending", column(ids.get(order.get(1)), "status"), "the second is still with the relay");
-        awaitStatus(ids.get(order.get(1)), "sent");
+        awaitStatus(ids.get(order.get(1)), "sent", SLOW);
     }
 
     @Test
@@ -109,7 +109,7 @@ class LeaseIT extends GatewayServerTest {
         long claimedUntil = lockedUntilMillis(id);
 
         Await.until("the lease to be renewed", SLOW, () -> lockedUntilMillis(id) > claimedUntil);
-        awaitStatus(id, "sent");
+        awaitStatus(id, "sent", SLOW);
         assertNull(column(id, "locked_until"), "no lease left on a sent message");
         Await.until("the claim to be let go", Duration.ofSeconds(5), () -> gw.gateway().delivery().claimsHeld() == 0);
     }
@@ -129,7 +129,7 @@ class LeaseIT extends GatewayServerTest {
             gw.databaseProxy().restore();
         }
 
-        awaitStatus(id, "sent");
+        awaitStatus(id, "sent", SLOW);
         assertEquals("2", column(id, "attempts"), "claimed again once the lease ran out");
         assertEquals(1, offered(id), "only the second attempt reached DATA: the first was cut off in time");
         assertEquals(1, relay.envelopes().stream().filter(e -> messageId(id).equals(e.messageId())).count());
@@ -137,7 +137,7 @@ class LeaseIT extends GatewayServerTest {
 
     /** Recorded sent by the attempt that claimed it first, and taken by the relay once. */
     private static void awaitSentOnceByItsFirstAttempt(String id) {
-        awaitStatus(id, "sent");
+        awaitStatus(id, "sent", SLOW);
         assertEquals("1", column(id, "attempts"));
         assertEquals(1, offered(id), "the relay got it once");
     }
@@ -166,9 +166,5 @@ class LeaseIT extends GatewayServerTest {
     private static long lockedUntilMillis(String id) {
         return gw.db().queryLong("SELECT COALESCE(CAST(extract(epoch FROM locked_until) * 1000 AS bigint), 0) "
                                  + "FROM messages WHERE id = '" + id + "'");
-    }
-
-    private static void awaitStatus(String id, String status) {
-        Await.until("message " + id + " " + status, SLOW, () -> status.equals(column(id, "status")));
     }
 }

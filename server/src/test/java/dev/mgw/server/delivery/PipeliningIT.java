@@ -171,8 +171,4 @@ class PipeliningIT extends GatewayServerTest {
     private static String messageId(String id) {
         return "<" + id + "@acme.example>";
     }
-
-    private static void awaitStatus(String id, String status) {
-        Await.until("message " + id + " " + status, Duration.ofSeconds(20), () -> status.equals(column(id, "status")));
-    }
 }

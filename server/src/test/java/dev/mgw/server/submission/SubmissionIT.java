@@ -437,11 +437,6 @@ class SubmissionIT extends GatewayServerTest {
         return matcher.group(1);
     }
 
-    private static void awaitStatus(String id, String status) {
-        Await.until("message " + id + " " + status, Duration.ofSeconds(20), () -> status.equals(
-                gw.db().queryString("SELECT status FROM messages WHERE id = '" + id + "'")));
-    }
-
     private static String header(MimeMessage message, String name) {
         try {
             String[] values = message.getHeader(name);

@@ -110,7 +110,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         assertTrue(Instant.parse(payload.getString("created_at")).isAfter(Instant.now().minusSeconds(60)));
         assertEquals(keyId("signed"), payload.getJsonObject("data").getString("api_key_id"));
         assertEquals("test-req-1", payload.getJsonObject("data").getString("request_id"));
-        awaitStatus(eventId, "delivered");
+        awaitDeliveryStatus(eventId, "delivered");
         assertEquals("204", gw.db().queryString("SELECT last_response_code FROM webhook_deliveries WHERE event_id = '"
                                                 + eventId + "'"));
         assertFalse(logs().contains(endpoint.secret.substring(10)), "the secret is never logged");
@@ -176,7 +176,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         assertTrue(secondDelay >= 230 && secondDelay <= 370, "the second retry after 5 min ±20%: " + secondDelay);
         makeDue(eventId);
         Receiver.Request third = receiver.next(WAIT, "/flaky");
-        awaitStatus(eventId, "delivered");
+        awaitDeliveryStatus(eventId, "delivered");
 
         assertEquals(List.of(eventId, eventId, eventId),
                      List.of(first.header("webhook-id"), second.header("webhook-id"), third.header("webhook-id")));
@@ -193,7 +193,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         Created endpoint = create(key, receiver.url("127.0.0.1", "/gone"));
         receiver.answer(request -> Receiver.Reply.status(410));
         String eventId = test(key, endpoint);
-        awaitStatus(eventId, "failed");
+        awaitDeliveryStatus(eventId, "failed");
 
         JsonObject view = api.get("/api/v1/webhooks/" + endpoint.id, key).json();
         assertFalse(view.getBoolean("enabled"), view::toString);
@@ -301,7 +301,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         receiver.next(WAIT, "/replayed");
         Await.until("the first failure recorded", WAIT, () -> attempts(eventId) == 1 && !locked(eventId));
         gw.db().sql("UPDATE webhook_deliveries SET attempts = 8, next_attempt_at = now() WHERE event_id = '" + eventId + "'");
-        awaitStatus(eventId, "failed");
+        awaitDeliveryStatus(eventId, "failed");
         assertTrue(gw.db().queryString("SELECT last_error FROM webhook_deliveries WHERE event_id = '" + eventId + "'")
                            .startsWith("gave up after 9 attempts; last: HTTP 500"));
 
@@ -312,7 +312,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         TestGateway.MgwResult replay = gw.mgwRun("webhooks", "replay", endpoint.id, "--since", "1h");
         assertEquals(0, replay.exit(), replay::toString);
         assertEquals("Queued 1 failed delivery of webhook endpoint " + endpoint.id + " again.", replay.out().strip());
-        awaitStatus(eventId, "delivered");
+        awaitDeliveryStatus(eventId, "delivered");
         assertEquals(eventId, receiver.all().getLast().header("webhook-id"), "the same event id");
     }
 
@@ -345,7 +345,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
                 }
             });
             String eventId = test(key, endpoint);
-            awaitStatus(eventId, "delivered");
+            awaitDeliveryStatus(eventId, "delivered");
             assertEquals("204", gw.db().queryString("SELECT last_response_code FROM webhook_deliveries "
                                                     + "WHERE event_id = '" + eventId + "'"));
 
@@ -368,7 +368,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         String key = gw.key("counted", 10);
         Created endpoint = create(key, receiver.url("127.0.0.1", "/counted"));
         double before = metric("webhook_deliveries_total", "delivered");
-        awaitStatus(test(key, endpoint), "delivered");
+        awaitDeliveryStatus(test(key, endpoint), "delivered");
         Await.until("the delivery counted", WAIT, () -> metric("webhook_deliveries_total", "delivered") == before + 1);
         String text = api.get("/metrics", null).body();
         assertTrue(text.contains("# TYPE webhook_delivery_seconds histogram"), "event to 2xx");
@@ -416,7 +416,7 @@ class WebhookDeliveryIT extends GatewayServerTest {
         gw.db().sql("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE event_id = '" + eventId + "'");
     }
 
-    private static void awaitStatus(String eventId, String status) {
+    private static void awaitDeliveryStatus(String eventId, String status) {
         Await.until("delivery " + eventId + " " + status, WAIT, () -> status.equals(gw.db().queryString(
                 "SELECT status FROM webhook_deliveries WHERE event_id = '" + eventId + "'")));
     }
