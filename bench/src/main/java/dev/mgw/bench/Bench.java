@@ -550,11 +550,11 @@ public final class Bench {
             Instant loadEnd = Instant.now();
             Cpu.Split cpuLoad = Cpu.split(gateway.pid());
             // nothing but the probe asks the database anything until the drain is over
-            long drained = probe().awaitEmpty(Duration.ofMillis(20), Duration.ofMinutes(5), "the end-to-end drain");
+            long drained = probe().awaitDrained(Duration.ofMillis(20), Duration.ofMinutes(5), "the end-to-end drain");
             Cpu.Split cpuDrain = Cpu.split(gateway.pid());
-            long target = sentBefore + result.count(202);
-            if (sent() < target) {
-                throw new IllegalStateException("the end-to-end drain ended with messages not sent: " + (target - sent()));
+            long unsent = sentBefore + result.count(202) - sent();
+            if (unsent > 0) {
+                throw new IllegalStateException("the end-to-end drain ended with messages not sent: " + unsent);
             }
             deliveredDuringLoad = db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent' AND sent_at >= '"
                                                + loadStart + "' AND sent_at < '" + loadEnd + "'");
@@ -606,14 +606,9 @@ public final class Bench {
 
     /** As {@link #awaitEmptyQueue()}, waiting up to {@code wait}. */
     private void awaitEmptyQueue(Duration wait) throws InterruptedException, SQLException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (!probe().empty()) {
-            if (System.nanoTime() > deadline) {
-                System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", queued(),
-                                  wait.toSeconds());
-                return;
-            }
-            Thread.sleep(100);
+        if (probe().awaitEmpty(Duration.ofMillis(100), wait).isEmpty()) {
+            System.out.printf(Locale.ROOT, "    (%,d messages still queued after %d s; going on)%n", queued(),
+                              wait.toSeconds());
         }
     }
 
@@ -878,14 +873,14 @@ public final class Bench {
 
     /** Queues {@link #DRAIN} messages at once and times them out through the sink; returns messages per second. */
     private double drain(String keyName, String what) throws Exception {
-        long before = db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'");
+        long before = sent();
         long started = System.nanoTime();
         db.sql("INSERT INTO messages (id, api_key_id, sender, to_recipients, subject, text_body) "
                + "SELECT gen_random_uuid(), k.id, 'bench@bench.example', ARRAY['user' || g || '@example.com'], "
                + "'Drain ' || g, 'Hello from the benchmark' FROM generate_series(1, " + DRAIN + ") g, "
                + "(SELECT id FROM api_keys WHERE name = '" + keyName + "') k");
-        double seconds = (probe().awaitEmpty(Duration.ofMillis(20), Duration.ofMinutes(5), "the drain") - started) / 1e9;
-        if (db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") < before + DRAIN) {
+        double seconds = (probe().awaitDrained(Duration.ofMillis(20), Duration.ofMinutes(5), "the drain") - started) / 1e9;
+        if (sent() < before + DRAIN) {
             throw new IllegalStateException("the drain ended with messages not sent");
         }
         System.out.printf(Locale.ROOT, "    %s: %,d messages sent in %.2f s: %,.0f/s (sink: %,d transactions so far)%n",

@@ -77,8 +77,8 @@ final class Cpu {
                          (self - sink) / 100.0, busy / 100.0, idle / 100.0, Long.parseLong(all[7]) / 100.0);
     }
 
-    /** utime and stime, fields 14 and 15 of proc(5). */
-    private static long[] ticks(Path stat) throws IOException {
+    /** utime and stime, fields 14 and 15 of proc(5), in clock ticks. */
+    static long[] ticks(Path stat) throws IOException {
         String line = Files.readString(stat);
         String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
         return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};

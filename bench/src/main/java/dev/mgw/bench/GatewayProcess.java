@@ -94,10 +94,8 @@ final class GatewayProcess implements AutoCloseable {
 
     /** CPU time the process has used so far (user and system), in seconds. */
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux)
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        long[] ticks = Cpu.ticks(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+        return (ticks[0] + ticks[1]) / 100.0;
     }
 
     /**

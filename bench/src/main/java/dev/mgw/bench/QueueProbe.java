@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 import dev.mgw.core.config.JdbcTarget;
 import dev.mgw.core.db.Database;
@@ -37,17 +38,23 @@ final class QueueProbe implements AutoCloseable {
 
     /**
      * Waits, looking every {@code every}, until no message is queued or sending; returns
-     * {@link System#nanoTime} when it saw that; throws after {@code limit}.
+     * {@link System#nanoTime} when it saw that, or nothing when {@code limit} passed first.
      */
-    long awaitEmpty(Duration every, Duration limit, String what) throws SQLException, InterruptedException {
+    OptionalLong awaitEmpty(Duration every, Duration limit) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!empty()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + " did not finish in " + limit.toMinutes() + " minutes");
+                return OptionalLong.empty();
             }
             Thread.sleep(every);
         }
-        return System.nanoTime();
+        return OptionalLong.of(System.nanoTime());
+    }
+
+    /** As {@link #awaitEmpty(Duration, Duration)}, failing {@code what} when {@code limit} passes first. */
+    long awaitDrained(Duration every, Duration limit, String what) throws SQLException, InterruptedException {
+        return awaitEmpty(every, limit).orElseThrow(
+                () -> new IllegalStateException(what + " did not finish in " + limit.toMinutes() + " minutes"));
     }
 
     @Override
