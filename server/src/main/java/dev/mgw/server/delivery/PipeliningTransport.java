@@ -46,12 +46,6 @@ final class PipeliningTransport extends SMTPTransport {
         }
     }
 
-    /** Issues {@code command}, the next one written ahead: returns its reply code. */
-    synchronized int issueAhead(String command) throws MessagingException {
-        sendCommand(command);
-        return readServerResponse();
-    }
-
     @Override
     protected void sendCommand(String command) throws MessagingException {
         String next = ahead.poll();

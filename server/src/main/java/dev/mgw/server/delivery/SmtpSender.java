@@ -107,9 +107,10 @@ final class SmtpSender implements MailSender {
 
     /**
      * {@code RSET} on the reused connection: whether it still works. With a relay that pipelines,
-     * the message's envelope commands go with it (their replies are read as Angus Mail issues
-     * them); a connection that fails the check is closed with them unanswered, and nothing was
-     * sent: the data goes only after {@code DATA}'s 354.
+     * the message's envelope commands go with it, written ahead ({@code simpleCommand} then only
+     * reads the reply, and Angus Mail the others as it issues them); a connection that fails the
+     * check is closed with them unanswered, and nothing was sent: the data goes only after
+     * {@code DATA}'s 354.
      */
     private boolean reset(List<String> group) {
         try {
@@ -118,7 +119,6 @@ final class SmtpSender implements MailSender {
                 commands.add("RSET");
                 commands.addAll(group);
                 writeAhead(commands);
-                return transport.issueAhead("RSET") == 250;
             }
             return transport.simpleCommand("RSET") == 250;
         } catch (MessagingException | RuntimeException e) {
