@@ -168,17 +168,17 @@ public final class ScriptedRelay implements AutoCloseable {
                 String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
                 out.verb(verb);
                 switch (verb) {
-                    case "EHLO" -> answer(out, pipelining ? "250-scripted.test\r\n250 PIPELINING" : "250 scripted.test");
-                    case "HELO" -> answer(out, "250 scripted.test");
+                    case "EHLO" -> out.answer(pipelining ? "250-scripted.test\r\n250 PIPELINING" : "250 scripted.test");
+                    case "HELO" -> out.answer("250 scripted.test");
                     case "MAIL" -> {
                         recipients.clear();
                         String refusal = mailReplies.poll();
                         mail = refusal == null;
-                        answer(out, mail ? "250 2.1.0 Ok" : refusal);
+                        out.answer(mail ? "250 2.1.0 Ok" : refusal);
                     }
                     case "RCPT" -> {
                         if (!mail) {
-                            answer(out, "503 5.5.1 Error: need MAIL command");
+                            out.answer("503 5.5.1 Error: need MAIL command");
                             continue;
                         }
                         String address = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'))
@@ -187,12 +187,12 @@ public final class ScriptedRelay implements AutoCloseable {
                         String refusal = replies == null ? null : replies.poll();
                         if (refusal == null) {
                             recipients.add(address);
-                            answer(out, "250 2.1.5 Ok");
+                            out.answer("250 2.1.5 Ok");
                         } else {
-                            answer(out, refusal);
+                            out.answer(refusal);
                         }
                     }
-                    case "NOOP" -> answer(out, "250 2.0.0 Ok");
+                    case "NOOP" -> out.answer("250 2.0.0 Ok");
                     case "RSET" -> {
                         resets.incrementAndGet();
                         recipients.clear();
@@ -201,15 +201,15 @@ public final class ScriptedRelay implements AutoCloseable {
                             reset(socket);
                             return;
                         }
-                        answer(out, "250 2.0.0 Ok");
+                        out.answer("250 2.0.0 Ok");
                     }
                     case "DATA" -> {
                         if (recipients.isEmpty()) {
                             // as a pipelining client needs it: DATA after every recipient was refused is refused
-                            answer(out, mail ? "554 5.5.1 Error: no valid recipients" : "503 5.5.1 Error: need RCPT command");
+                            out.answer(mail ? "554 5.5.1 Error: no valid recipients" : "503 5.5.1 Error: need RCPT command");
                             continue;
                         }
-                        answer(out, "354 End data with <CR><LF>.<CR><LF>");
+                        out.answer("354 End data with <CR><LF>.<CR><LF>");
                         AfterData end = afterData.poll();
                         if (end != null && end.stall()) {
                             Thread.sleep(end.delay());
@@ -225,13 +225,13 @@ public final class ScriptedRelay implements AutoCloseable {
                         }
                         mail = false;
                         recipients.clear();
-                        answer(out, "250 2.0.0 Ok: queued");
+                        out.answer("250 2.0.0 Ok: queued");
                     }
                     case "QUIT" -> {
-                        answer(out, "221 2.0.0 Bye");
+                        out.answer("221 2.0.0 Bye");
                         return;
                     }
-                    default -> answer(out, "502 5.5.2 Command not recognized");
+                    default -> out.answer("502 5.5.2 Command not recognized");
                 }
             }
         } catch (IOException e) {
@@ -251,10 +251,6 @@ public final class ScriptedRelay implements AutoCloseable {
             }
         }
         return messageId;
-    }
-
-    private static void answer(Replies out, String line) throws IOException {
-        out.answer(line);
     }
 
     /**
