@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -32,12 +33,20 @@ import jakarta.mail.Session;
  * ({@link OutcomeRecorder}: one commit for what every worker finished meanwhile).
  * The claims stay this process's while they are worked on, however slow the relay: {@link Leases}
  * renews them and aborts a send whose lease can no longer be renewed. A message accepted here
- * wakes a worker at once; messages accepted by other processes are found by polling every
- * {@value #POLL_MILLIS} ms.
+ * wakes a worker, which gathers for {@value #GATHER_MILLIS} ms before it claims, so that the
+ * messages accepted meanwhile share its claim (and their outcomes a commit) instead of each
+ * waking a worker of its own; while a claim comes back full, a worker claims again at once.
+ * Messages accepted by other processes are found by polling every {@value #POLL_MILLIS} ms.
  */
 public final class Delivery implements AutoCloseable {
     static final int BATCH = 10;
     static final long POLL_MILLIS = 500;
+    /**
+     * How long a woken worker waits for more accepted messages before it claims: at a moderate
+     * rate one claim then takes what a dozen wake-ups took one commit each for, well within
+     * SPEC §6's 100 ms for a message accepted here to start.
+     */
+    static final long GATHER_MILLIS = 10;
     private static final System.Logger LOG = System.getLogger(Delivery.class.getName());
 
     private final GatewayConfig config;
@@ -50,6 +59,8 @@ public final class Delivery implements AutoCloseable {
     private final Leases leases;
     private final OutcomeRecorder outcomes;
     private final Semaphore work = new Semaphore(0);
+    /** A wake-up is on its way: a worker claims within {@link #GATHER_MILLIS}, later accepts need not wake another. */
+    private final AtomicBoolean gathering = new AtomicBoolean();
     private final List<Thread> workers = new ArrayList<>();
     private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
     private volatile boolean running;
@@ -94,9 +105,14 @@ public final class Delivery implements AutoCloseable {
         }
     }
 
-    /** A message was accepted here: a worker claims it now instead of at its next poll. */
+    /**
+     * A message was accepted here (and committed): a worker claims it within {@link #GATHER_MILLIS}
+     * instead of at its next poll. One wake-up serves every accept until a worker claims: the
+     * flag is cleared before the claim, so an accept that found it set committed before that
+     * claim began and is in it.
+     */
     public void wake() {
-        if (work.availablePermits() < workers.size()) {
+        if (gathering.compareAndSet(false, true) && work.availablePermits() < workers.size()) {
             work.release();
         }
     }
@@ -150,7 +166,15 @@ public final class Delivery implements AutoCloseable {
 
     private void work() {
         try (MailSender sender = senders.get()) {
+            boolean backlog = false;
             while (running) {
+                if (!backlog) {
+                    awaitWork();
+                }
+                if (!running) {
+                    break;
+                }
+                gathering.set(false);
                 long claimed = System.nanoTime();
                 List<OutboundMessage> batch;
                 try {
@@ -158,11 +182,11 @@ public final class Delivery implements AutoCloseable {
                 } catch (RuntimeException e) {
                     queueTrouble.report("cannot claim messages: " + e.getMessage());
                     pause(1000);
+                    backlog = true;
                     continue;
                 }
-                if (batch.isEmpty()) {
-                    pause(POLL_MILLIS);
-                } else {
+                backlog = batch.size() == BATCH;
+                if (!batch.isEmpty()) {
                     deliver(leases.hold(batch, claimed), sender);
                 }
             }
@@ -283,12 +307,29 @@ public final class Delivery implements AutoCloseable {
         LogContext.clear();
     }
 
-    private void pause(long millis) {
+    /**
+     * Waits for a wake-up or the next poll; after a wake-up, gathers for {@link #GATHER_MILLIS}
+     * so that the claim takes what is accepted meanwhile too.
+     */
+    private void awaitWork() {
+        if (pause(POLL_MILLIS) && running) {
+            try {
+                Thread.sleep(GATHER_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    /** Waits up to {@code millis} for a wake-up; true when one came. */
+    private boolean pause(long millis) {
         try {
-            work.tryAcquire(millis, TimeUnit.MILLISECONDS);
+            return work.tryAcquire(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
+            return false;
         }
     }
 
