@@ -46,6 +46,9 @@ import dev.mgw.core.testing.TestDatabase;
  * <p>{@code -Dbench.only=keys} runs only the keys phase; with {@code -Dbench.keys=200
  * -Dbench.keys.seconds=5} it takes under a minute (a check of the phase, not a measurement).
  * {@code -Dbench.only=batch} runs only the batch and attachment phases (about 3 minutes).
+ * {@code -Dbench.only=deliveryon} runs only the delivery-on rows against one round of each pgbench
+ * baseline (about 4 minutes); with {@code -Dbench.rounds=1 -Dbench.halfrate=1100} one peak round
+ * each and the half-peak row at a fixed rate, which is how two builds are compared at one load.
  */
 public final class Bench {
     static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";
@@ -141,6 +144,19 @@ public final class Bench {
             benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
             hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
             endToEndPhase();
+            System.out.println(report.markdown());
+            return;
+        }
+        if ("deliveryon".equals(System.getProperty("bench.only"))) {
+            // the delivery-on rows alone, against one round of each pgbench baseline: comparing two builds
+            new Migrations(db.target()).migrate();
+            benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
+            hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+            pg100c64 = Pgbench.run(db.target(), "bench-", 100, CONCURRENCY, ROUND, scratch);
+            pg100c8 = Pgbench.run(db.target(), "bench-", 100, POOL, ROUND, scratch);
+            pg1c64 = Pgbench.run(db.target(), "hot-", 1, CONCURRENCY, ROUND, scratch);
+            pg1c8 = Pgbench.run(db.target(), "hot-", 1, POOL, ROUND, scratch);
+            deliveryOnPhase();
             System.out.println(report.markdown());
             return;
         }
@@ -463,7 +479,7 @@ public final class Bench {
             IntFunction<byte[]> over100 = requests(benchKeys);
             IntFunction<byte[]> overHot = requests(hotKeys);
             warmUp(load, over100, overHot);
-            for (int round = 1; round <= ROUNDS; round++) {
+            for (int round = 1; round <= Integer.getInteger("bench.rounds", ROUNDS); round++) {
                 peak100.add(roundWithDelivery(load, over100, notes100));
                 peak1.add(roundWithDelivery(load, overHot, notes1));
                 System.out.printf(Locale.ROOT, "    round %d: 100 keys %s (%s); 1 key %s (%s)%n", round,
@@ -471,11 +487,19 @@ public final class Bench {
                                   Report.rate(peak1.getLast().rate(202)), notes1.getLast());
             }
             peak = median(peak100, r -> r.rate(202)).rate(202);
+            // -Dbench.halfrate=N: the half-peak row at N/s, to compare two builds at the same rate
+            peak = Double.parseDouble(System.getProperty("bench.halfrate", String.valueOf(peak / 2))) * 2;
             awaitEmptyQueue();
             phase(String.format(Locale.ROOT, "delivery on, half the peak: %,.0f/s offered, %d s to settle, %d s measured",
                                 peak / 2, SETTLE.toSeconds(), MEASURE.toSeconds()));
             load.openLoop(peak / 2, CONCURRENCY, SETTLE, over100);
+            Cpu.Split cpuBefore = Cpu.split(gateway.pid());
+            long commitsBefore = commits();
             half = load.openLoop(peak / 2, CONCURRENCY, MEASURE, over100);
+            long commits = commits() - commitsBefore;
+            System.out.printf(Locale.ROOT, "    CPU µs per accepted message: %s; database commits per accepted message "
+                                           + "%.2f%n", Cpu.split(gateway.pid()).minus(cpuBefore).perMessage(half.count(202)),
+                              (double) commits / Math.max(1, half.count(202)));
             show(half);
             rssDeliveryOn = gateway.residentBytes();
         }
@@ -505,6 +529,11 @@ public final class Bench {
             throws InterruptedException {
         load.closedLoop(CONCURRENCY, scaled(45), over100);
         load.closedLoop(CONCURRENCY, scaled(15), overHot);
+    }
+
+    /** Transactions committed in the bench's database so far, per PostgreSQL's statistics. */
+    private long commits() {
+        return db.queryLong("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
     }
 
     /** One closed-loop round from an empty queue; notes what was delivered during it and the backlog at its end. */
