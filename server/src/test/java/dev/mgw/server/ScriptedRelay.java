@@ -19,6 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,6 +44,8 @@ public final class ScriptedRelay implements AutoCloseable {
     private final Queue<String> mailReplies = new ConcurrentLinkedQueue<>();
     private final List<List<String>> groups = new CopyOnWriteArrayList<>();
     private final boolean pipelining;
+    /** While set, every message read in full waits for it before its 250 ({@link #holdDataAnswers}). */
+    private volatile CountDownLatch dataGate;
 
     /** A message the relay read to its final dot, and the recipients it took it for. */
     public record Taken(String messageId, int connection, List<String> recipients) {
@@ -95,6 +98,20 @@ public final class ScriptedRelay implements AutoCloseable {
      */
     public void stopReadingAfterNextDataFor(Duration hold) {
         afterData.add(new AfterData(false, hold, true));
+    }
+
+    /** From now on every message is read in full and answered 250 only after {@link #releaseDataAnswers}. */
+    public void holdDataAnswers() {
+        dataGate = new CountDownLatch(1);
+    }
+
+    /** Answers the messages held by {@link #holdDataAnswers}, and those after them at once. */
+    public void releaseDataAnswers() {
+        CountDownLatch gate = dataGate;
+        dataGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
     /** The next message is read in full and answered 250 only after {@code delay}. */
@@ -223,6 +240,10 @@ public final class ScriptedRelay implements AutoCloseable {
                         if (end != null) {
                             Thread.sleep(end.delay());
                         }
+                        CountDownLatch gate = dataGate;
+                        if (gate != null) {
+                            gate.await();
+                        }
                         mail = false;
                         recipients.clear();
                         out.answer("250 2.0.0 Ok: queued");
@@ -294,6 +315,7 @@ public final class ScriptedRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseDataAnswers();
         try {
             listener.close();
         } catch (IOException ignored) {

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.mgw.core.config.GatewayConfig;
@@ -35,7 +36,8 @@ import jakarta.mail.Session;
  * renews them and aborts a send whose lease can no longer be renewed. A message accepted here
  * wakes a worker, which gathers for {@value #GATHER_MILLIS} ms before it claims, so that the
  * messages accepted meanwhile share its claim (and their outcomes a commit) instead of each
- * waking a worker of its own; while a claim comes back full, a worker claims again at once.
+ * waking a worker of its own. A claim that comes back full wakes another worker, and the worker
+ * claims again at once after sending it.
  * Messages accepted by other processes are found by polling every {@value #POLL_MILLIS} ms.
  */
 public final class Delivery implements AutoCloseable {
@@ -63,6 +65,8 @@ public final class Delivery implements AutoCloseable {
     private final AtomicBoolean gathering = new AtomicBoolean();
     private final List<Thread> workers = new ArrayList<>();
     private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
+    private final long pollMillis;
+    private final AtomicLong claims = new AtomicLong();
     private volatile boolean running;
 
     /** Told about every outcome: metrics count them. */
@@ -76,6 +80,13 @@ public final class Delivery implements AutoCloseable {
 
     public Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, SubmittedMimes submitted,
                     Clock clock, Listener listener) {
+        this(config, queue, attachments, submitted, clock, listener, Duration.ofMillis(POLL_MILLIS));
+    }
+
+    /** With another poll interval: tests that only wake-ups may start a claim poll rarely. */
+    Delivery(GatewayConfig config, DeliveryQueue queue, Attachments attachments, SubmittedMimes submitted,
+             Clock clock, Listener listener, Duration poll) {
+        this.pollMillis = poll.toMillis();
         this.config = config;
         this.queue = queue;
         this.clock = clock;
@@ -119,6 +130,11 @@ public final class Delivery implements AutoCloseable {
 
     public SmtpHealth health() {
         return health;
+    }
+
+    /** Claim statements run so far, found something or not (tests). */
+    long claims() {
+        return claims.get();
     }
 
     /** Messages this process has claimed and not yet recorded or let go. */
@@ -166,7 +182,8 @@ public final class Delivery implements AutoCloseable {
 
     private void work() {
         try (MailSender sender = senders.get()) {
-            boolean backlog = false;
+            // the first claim at once: work left from before a restart, or accepted before the workers started
+            boolean backlog = true;
             while (running) {
                 if (!backlog) {
                     awaitWork();
@@ -179,6 +196,7 @@ public final class Delivery implements AutoCloseable {
                 List<OutboundMessage> batch;
                 try {
                     batch = queue.claim(BATCH, config.delivery().lease());
+                    claims.incrementAndGet();
                 } catch (RuntimeException e) {
                     queueTrouble.report("cannot claim messages: " + e.getMessage());
                     pause(1000);
@@ -186,6 +204,10 @@ public final class Delivery implements AutoCloseable {
                     continue;
                 }
                 backlog = batch.size() == BATCH;
+                if (backlog && work.availablePermits() < workers.size()) {
+                    // more is due than one claim takes (a batch of 100, a burst): another worker claims meanwhile
+                    work.release();
+                }
                 if (!batch.isEmpty()) {
                     deliver(leases.hold(batch, claimed), sender);
                 }
@@ -312,7 +334,7 @@ public final class Delivery implements AutoCloseable {
      * so that the claim takes what is accepted meanwhile too.
      */
     private void awaitWork() {
-        if (pause(POLL_MILLIS) && running) {
+        if (pause(pollMillis) && running) {
             try {
                 Thread.sleep(GATHER_MILLIS);
             } catch (InterruptedException e) {
