@@ -123,7 +123,14 @@ public final class Delivery implements AutoCloseable {
      * claim began and is in it.
      */
     public void wake() {
-        if (gathering.compareAndSet(false, true) && work.availablePermits() < workers.size()) {
+        if (gathering.compareAndSet(false, true)) {
+            wakeWorker();
+        }
+    }
+
+    /** Lets one more waiting worker claim, unless every worker already has a wake-up waiting for it. */
+    private void wakeWorker() {
+        if (work.availablePermits() < workers.size()) {
             work.release();
         }
     }
@@ -204,9 +211,9 @@ public final class Delivery implements AutoCloseable {
                     continue;
                 }
                 backlog = batch.size() == BATCH;
-                if (backlog && work.availablePermits() < workers.size()) {
+                if (backlog) {
                     // more is due than one claim takes (a batch of 100, a burst): another worker claims meanwhile
-                    work.release();
+                    wakeWorker();
                 }
                 if (!batch.isEmpty()) {
                     deliver(leases.hold(batch, claimed), sender);
