@@ -140,18 +140,14 @@ public final class Bench {
         settings.put("DELIVERY_WORKERS", "0");
         if ("endtoend".equals(System.getProperty("bench.only"))) {
             // the end-to-end row alone, with where its CPU went: comparing two builds (run from each checkout)
-            new Migrations(db.target()).migrate();
-            benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
-            hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+            schemaAndKeys();
             endToEndPhase();
             System.out.println(report.markdown());
             return;
         }
         if ("deliveryon".equals(System.getProperty("bench.only"))) {
             // the delivery-on rows alone, against one round of each pgbench baseline: comparing two builds
-            new Migrations(db.target()).migrate();
-            benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
-            hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+            schemaAndKeys();
             pg100c64 = Pgbench.run(db.target(), "bench-", 100, CONCURRENCY, ROUND, scratch);
             pg100c8 = Pgbench.run(db.target(), "bench-", 100, POOL, ROUND, scratch);
             pg1c64 = Pgbench.run(db.target(), "hot-", 1, CONCURRENCY, ROUND, scratch);
@@ -199,15 +195,24 @@ public final class Bench {
         System.out.println("written to " + file);
     }
 
+    /** For a phase run alone: the schema, which the accept gateway's first start would have created, and the keys. */
+    private void schemaAndKeys() throws SQLException {
+        new Migrations(db.target()).migrate();
+        createKeys();
+    }
+
+    /** The 100 keys traffic is spread over and the one hot key, shared by every phase that compares with pgbench. */
+    private void createKeys() throws SQLException {
+        benchKeys = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
+        hotKeys = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
+    }
+
     /** Peak against pgbench, half the peak and twice the peak; returns the RSS after them. */
     private long acceptPhases(GatewayProcess gateway) throws Exception {
-        List<String> bench = BenchKeys.create(db.target(), "bench-", 100, UNLIMITED);
-        List<String> hot = BenchKeys.create(db.target(), "hot-", 1, UNLIMITED);
-        benchKeys = bench;
-        hotKeys = hot;
+        createKeys();
         HttpLoad load = new HttpLoad("127.0.0.1", gateway.port());
-        IntFunction<byte[]> over100 = requests(bench);
-        IntFunction<byte[]> overHot = requests(hot);
+        IntFunction<byte[]> over100 = requests(benchKeys);
+        IntFunction<byte[]> overHot = requests(hotKeys);
 
         phase("warming up every load shape (JIT): about 60 s");
         HttpLoad.Result warm = load.closedLoop(CONCURRENCY, scaled(30), over100);
@@ -487,8 +492,11 @@ public final class Bench {
                                   Report.rate(peak1.getLast().rate(202)), notes1.getLast());
             }
             peak = median(peak100, r -> r.rate(202)).rate(202);
-            // -Dbench.halfrate=N: the half-peak row at N/s, to compare two builds at the same rate
-            peak = Double.parseDouble(System.getProperty("bench.halfrate", String.valueOf(peak / 2))) * 2;
+            String halfRate = System.getProperty("bench.halfrate");
+            if (halfRate != null) {
+                // the half-peak row at this rate, to compare two builds at the same load
+                peak = 2 * Double.parseDouble(halfRate);
+            }
             awaitEmptyQueue();
             phase(String.format(Locale.ROOT, "delivery on, half the peak: %,.0f/s offered, %d s to settle, %d s measured",
                                 peak / 2, SETTLE.toSeconds(), MEASURE.toSeconds()));
