@@ -51,8 +51,26 @@ public final class DeliveryQueue {
                       m.created_at, m.request_id, m.last_error, m.attachment_count, m.settled_recipients,
                       m.source
             """;
-    /** The outcomes, fenced by attempt; returns the rows recorded, with their keys for the events. */
+    /**
+     * The outcomes, fenced by attempt; returns the rows recorded, with their keys for the events.
+     * The rows are locked first, in the order of their ids, as {@link #RENEW} locks them: locked in
+     * the order given (the order the sends ended), a record and a renewal of the same claims could
+     * each wait for a row the other held.
+     */
     private static final String RECORD = """
+            WITH v AS (
+                SELECT o.*
+                  FROM messages AS m
+                  JOIN unnest(CAST(? AS uuid[]), CAST(? AS int[]), CAST(? AS text[]),
+                              CAST(? AS int[]), CAST(? AS timestamptz[]), CAST(? AS text[]),
+                              CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[]),
+                              CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]))
+                       AS o(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error,
+                            next_attempt_at, smtp_code, smtp_reply, settled)
+                    ON m.id = o.id
+                 WHERE m.status = 'sending' AND m.attempts = o.attempt
+                 ORDER BY m.id
+                   FOR UPDATE OF m)
             UPDATE messages AS m
                SET status = v.status,
                    attempts = m.attempts + v.attempts_delta,
@@ -67,21 +85,24 @@ public final class DeliveryQueue {
                    next_attempt_at = COALESCE(v.next_attempt_at, m.next_attempt_at),
                    locked_until = NULL,
                    updated_at = now()
-              FROM unnest(CAST(? AS uuid[]), CAST(? AS int[]), CAST(? AS text[]),
-                          CAST(? AS int[]), CAST(? AS timestamptz[]), CAST(? AS text[]),
-                          CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[]),
-                          CAST(? AS int[]), CAST(? AS text[]), CAST(? AS text[]))
-                   AS v(id, attempt, status, attempts_delta, sent_at, transport, smtp_message_id, error, next_attempt_at,
-                        smtp_code, smtp_reply, settled)
+              FROM v
              WHERE m.id = v.id AND m.status = 'sending' AND m.attempts = v.attempt
             RETURNING m.id, m.api_key_id
             """;
+    /** The leases, fenced by attempt; the rows locked in the order of their ids (see {@link #RECORD}). */
     private static final String RENEW = """
+            WITH c AS (
+                SELECT m.id
+                  FROM messages AS m
+                  JOIN unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS c(id, attempt) ON m.id = c.id
+                 WHERE m.status = 'sending' AND m.attempts = c.attempt
+                 ORDER BY m.id
+                   FOR UPDATE OF m)
             UPDATE messages AS m
                SET locked_until = now() + make_interval(secs => ?),
                    next_attempt_at = now() + make_interval(secs => ?)
-              FROM unnest(CAST(? AS uuid[]), CAST(? AS int[])) AS c(id, attempt)
-             WHERE m.id = c.id AND m.status = 'sending' AND m.attempts = c.attempt
+              FROM c
+             WHERE m.id = c.id
             RETURNING m.id, m.attempts
             """;
     private static final String DEPTH = "SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')";
@@ -134,10 +155,10 @@ public final class DeliveryQueue {
         }
         Map<UUID, Integer> renewed = database.run(() -> database.client().execute()
                 .createQuery(RENEW)
-                .addParam(seconds(lease))
-                .addParam(seconds(lease))
                 .addParam(ids)
                 .addParam(attempts)
+                .addParam(seconds(lease))
+                .addParam(seconds(lease))
                 .execute()
                 .collect(Collectors.toMap(row -> Rows.uuid(row, "id"), row -> Rows.integer(row, "attempts"))));
         return claimed.stream().filter(message -> renewed.get(message.id()) instanceof Integer attempt
