@@ -817,23 +817,33 @@ public final class Bench {
 
     /**
      * The half-peak latency row against pgbench at the same rate, held to SPEC §9: p50 ≤ 3 ms, p99
-     * no worse than the better pgbench p99 (and ≤ 15 ms where that is ≤ 5 ms), every request a 202.
+     * within {@link #halfPeakP99Bound}, every request a 202.
      */
     private void halfRow(String measure, HttpLoad.Result half, Pgbench.Latency pg64, Pgbench.Latency pg8) {
         System.out.printf(Locale.ROOT, "    pgbench at the same rate: -c 64 p99 %.2f ms, -c 8 p99 %.2f ms%n",
                           pg64.p99(), pg8.p99());
         double baseline = Math.min(pg64.p99(), pg8.p99());
+        double bound = halfPeakP99Bound(baseline);
         double p50 = half.percentile(50);
         double p99 = half.percentile(99);
-        boolean met = p50 <= 3 && p99 <= baseline && (baseline > 5 || p99 <= 15) && half.count(202) == half.total()
-                      && half.timeouts() == 0;
+        boolean met = p50 <= 3 && p99 <= bound && half.count(202) == half.total() && half.timeouts() == 0;
         report.row(measure,
                    "p50 " + Report.millis(p50) + ", p99 " + Report.millis(p99) + " (" + half.statusSummary() + ")",
                    "pgbench at the same rate: -c 64 p99 " + Report.millis(pg64.p99()) + " (p50 "
                    + Report.millis(pg64.p50()) + "); -c 8 p99 " + Report.millis(pg8.p99()) + " (p50 "
                    + Report.millis(pg8.p50()) + ")",
-                   Report.ratio(p99 / baseline) + "× the better p99",
-                   "p50 ≤ 3 ms; p99 ≤ pgbench's (≤ 15 ms where pgbench's ≤ 5 ms)", Report.yes(met));
+                   Report.ratio(p99 / baseline) + "× the better p99; bound " + Report.millis(bound),
+                   "p50 ≤ 3 ms; p99 ≤ pgbench's, or ≤ 15 ms where pgbench's is ≤ 5 ms", Report.yes(met));
+    }
+
+    /**
+     * SPEC §9's bound on the half-peak p99, in ms, given pgbench's (the better of -c 64 and -c 8)
+     * at the same rate: pgbench's own, except where that is ≤ 5 ms, where it is 15 ms. (Read as a
+     * second condition on top of pgbench's p99, the 15 ms could never bind: a p99 no worse than
+     * one of 5 ms is under 15 ms already.)
+     */
+    static double halfPeakP99Bound(double pgbenchP99) {
+        return pgbenchP99 <= 5 ? 15 : pgbenchP99;
     }
 
     /** Start-to-ready again, delivery into the sink (cold, then sustained), a lone message, and the RSS. */
