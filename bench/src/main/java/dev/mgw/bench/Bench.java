@@ -347,7 +347,7 @@ public final class Bench {
                        + MANY_KEYS_RUN.toSeconds() + " s",
                        "100 keys, same gateway: " + Report.rate(hundredRun.rate(202)) + " (bcrypt checks: "
                        + hundredChecks + ")",
-                       Report.ratio(ratio) + " (" + manyKeys + " / 100)",
+                       Report.ratio(ratio, 0.9) + " (" + manyKeys + " / 100)",
                        "≥ 0.90; bcrypt checks = " + manyKeys + " (the keys)",
                        Report.yes(ratio >= 0.9 && runChecks == 0 && hundredChecks == 0
                                   && warmChecks + runChecks == MANY_KEYS));
@@ -632,7 +632,7 @@ public final class Bench {
                    String.format(Locale.ROOT, "pgbench reference lifecycle (accept; per 10 messages a claim and a "
                                               + "record): -c 64: %,.0f tps; -c 8: %,.0f tps", lifecycle64.tps(),
                                  lifecycle8.tps()),
-                   Report.ratio(ratio) + " of the better", "≥ 0.50",
+                   Report.ratio(ratio, 0.5) + " of the better", "≥ 0.50",
                    Report.yes(ratio >= 0.5 && result.timeouts() == 0 && result.errors() == 0));
     }
 
@@ -714,7 +714,7 @@ public final class Bench {
                        + Report.millis(batchMedian.percentile(99)) + "; " + batchMedian.statusSummary() + ")",
                        "single sends, c=" + BATCH_CONCURRENCY + ", same gateway: " + Report.rate(singleMedian.rate(202))
                        + " (p50 " + Report.millis(singleMedian.percentile(50)) + ")",
-                       Report.ratio(ratio) + "×", "≥ 5×",
+                       Report.ratio(ratio, 5) + "×", "≥ 5×",
                        Report.yes(ratio >= 5 && batchMedian.count(202) == batchMedian.total()));
         }
     }
@@ -811,7 +811,7 @@ public final class Bench {
                    Report.rate(gateway.rate(202)) + " (p50 " + Report.millis(gateway.percentile(50)) + ", p99 "
                    + Report.millis(gateway.percentile(99)) + more + ")",
                    String.format(Locale.ROOT, "pgbench -c 64: %,.0f tps; -c 8: %,.0f tps", c64.tps(), c8.tps()),
-                   Report.ratio(ratio) + " of the better", String.format(Locale.ROOT, "≥ %.2f", target),
+                   Report.ratio(ratio, target) + " of the better", String.format(Locale.ROOT, "≥ %.2f", target),
                    Report.yes(ratio >= target));
     }
 

@@ -92,6 +92,19 @@ final class Report {
         return String.format(Locale.ROOT, "%.2f", value);
     }
 
+    /**
+     * A ratio held to "at least {@code bound}": two decimals, or as many more as it takes for the
+     * printed figure to stand on the same side of the bound as the ratio (0.4949 against 0.5 is
+     * 0.495, where two decimals would print a "0.50" marked not met).
+     */
+    static String ratio(double value, double bound) {
+        String printed = ratio(value);
+        for (int decimals = 3; decimals <= 6 && (Double.parseDouble(printed) >= bound) != (value >= bound); decimals++) {
+            printed = String.format(Locale.ROOT, "%." + decimals + "f", value);
+        }
+        return printed;
+    }
+
     static String yes(boolean met) {
         return met ? "yes" : "**no**";
     }

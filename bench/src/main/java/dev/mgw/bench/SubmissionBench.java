@@ -76,7 +76,7 @@ final class SubmissionBench {
             report.row(String.format(Locale.ROOT, "messages/s over %d SMTP submission connections (STARTTLS, AUTH)",
                                      CONNECTIONS),
                        Report.rate(smtpMedian), "HTTP sends, c=" + CONNECTIONS + ", same gateway: " + Report.rate(httpMedian),
-                       Report.ratio(ratio) + "×", "≥ 0.5×", Report.yes(ratio >= 0.5));
+                       Report.ratio(ratio, 0.5) + "×", "≥ 0.5×", Report.yes(ratio >= 0.5));
         }
     }
 
