@@ -49,6 +49,9 @@ import dev.mgw.core.testing.TestDatabase;
  * {@code -Dbench.only=deliveryon} runs only the delivery-on rows against one round of each pgbench
  * baseline (about 4 minutes); with {@code -Dbench.rounds=1 -Dbench.halfrate=1100} one peak round
  * each and the half-peak row at a fixed rate, which is how two builds are compared at one load.
+ * {@code -Dbench.slow=15} prints every answer that came more than 15 ms after it was due, with
+ * when it was due and how late the generator sent it: to line the slow ones up with the
+ * gateway's and PostgreSQL's logs.
  */
 public final class Bench {
     static final String MESSAGE = "{\"to\":\"user@example.com\",\"subject\":\"Benchmark\",\"text_body\":\"Hello from the benchmark\"}";

@@ -12,11 +12,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -154,6 +156,8 @@ final class HttpLoad {
         final Map<Integer, Long> statuses = new TreeMap<>();
         long timeouts;
         long errors;
+        /** {@code -Dbench.slow=N}: every answer later than N ms after it was due is printed on stderr (a diagnosis, not a figure). */
+        static final long SLOW_NANOS = Long.getLong("bench.slow", 0) * 1_000_000;
         long[] latencies = new long[1 << 16];
         int latencyCount;
         final List<String> bodies = new ArrayList<>();
@@ -319,6 +323,7 @@ final class HttpLoad {
         private ByteBuffer out;
         SelectionKey key;
         long dueAt;
+        long sentAt;
 
         Connection(Engine engine, SocketChannel channel) {
             this.engine = engine;
@@ -327,6 +332,7 @@ final class HttpLoad {
 
         void send(byte[] bytes, long due) throws IOException {
             dueAt = due;
+            sentAt = System.nanoTime();
             out = ByteBuffer.wrap(bytes);
             write();
         }
@@ -366,8 +372,13 @@ final class HttpLoad {
             // keep-alive, one request at a time: nothing follows the body
             in.clear();
             long latency = System.nanoTime() - dueAt;
+            if (Engine.SLOW_NANOS > 0 && latency > Engine.SLOW_NANOS) {
+                // when it was due (wall clock, to line up with other logs), how late the answer, how late it went out
+                System.err.printf(Locale.ROOT, "slow: due %s, answered after %.1f ms, sent %.1f ms late%n",
+                                  LocalTime.now().minusNanos(latency), latency / 1e6, (sentAt - dueAt) / 1e6);
+            }
             dueAt = 0;
-            engine.answered(this, status, latency, body, head.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close"));
+            engine.answered(this, status, latency, body, head.toLowerCase(Locale.ROOT).contains("\r\nconnection: close"));
         }
 
         private int headerEnd() {
