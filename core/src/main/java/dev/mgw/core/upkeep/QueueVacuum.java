@@ -26,7 +26,9 @@ import dev.mgw.core.db.Rows;
  * connection of its own (VACUUM cannot run in a transaction, and may take longer than the
  * pool's statement time-out), closed after it, which releases the lock. A gateway that finds
  * the lock taken leaves the table to the one that holds it. A role that does not own the table
- * gets PostgreSQL's warning and nothing is vacuumed; nothing fails.
+ * gets PostgreSQL's warning and nothing is vacuumed; nothing fails. The vacuum is paced like
+ * autovacuum's ({@link #COST_DELAY}), so that it does not hold up the commits of accepts and
+ * deliveries meanwhile.
  */
 public final class QueueVacuum {
     /** The tables that work is claimed from through an index of due rows. */
@@ -36,6 +38,13 @@ public final class QueueVacuum {
     /** The gateway's thresholds: dead rows, plus this share of the live ones. */
     public static final long BASE = 5_000;
     public static final double FRACTION = 0.01;
+    /**
+     * The vacuum paces itself as autovacuum does ({@code autovacuum_vacuum_cost_delay}'s default):
+     * a manual {@code VACUUM} runs unthrottled, and on a busy 2-core machine its burst of pages
+     * dirtied and WAL written held every commit up for 100-300 ms each time it ran, every few
+     * seconds (the README's Queue vacuum section has the figures).
+     */
+    static final String COST_DELAY = "2ms";
     /** A vacuum of a large table may take minutes; a database that went silent meanwhile still ends it. */
     private static final int NETWORK_TIMEOUT_MILLIS = 10 * 60 * 1000;
     private static final String DEAD_ROWS = """
@@ -85,6 +94,7 @@ public final class QueueVacuum {
                     return false;
                 }
             }
+            statement.execute("SET vacuum_cost_delay = '" + COST_DELAY + "'");
             statement.execute("VACUUM " + table);
             return true;
         } catch (SQLException e) {
