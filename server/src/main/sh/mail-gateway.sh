@@ -6,7 +6,8 @@
 #     (live data is about 15 MB; G1 otherwise commits 256 MB of heap and 43 MB of its own).
 #  -XX:+ExitOnOutOfMemoryError: a process out of memory exits, to be restarted, instead of limping on.
 #  -XX:+AutoCreateSharedArchive: a class data archive, written when a run exits (and again after the
-#     jar changed: an archive older than the jar is removed first), cuts the start to ready by a quarter. It lives in $CACHE_DIRECTORY (systemd's
+#     jar or a library changed: an archive older than any of them is removed first), cuts the start
+#     to ready by a quarter. It lives in $CACHE_DIRECTORY (systemd's
 #     CacheDirectory=), else beside the jar, else in ~/.cache/mail-gateway: the first of them that
 #     can be written.
 #  -Xlog:…:stderr -XX:+DisplayVMOutputToStderr: the JVM's own messages (such as the archive's
@@ -18,9 +19,15 @@ set -- -Xmx128m -XX:MarkStackSize=64k -XX:+ExitOnOutOfMemoryError
 for archive_dir in "${CACHE_DIRECTORY:-}" "$here" "${HOME:+$HOME/.cache/mail-gateway}"; do
     if [ -n "$archive_dir" ] && { [ -d "$archive_dir" ] || mkdir -p "$archive_dir" 2>/dev/null; } \
        && [ -w "$archive_dir" ]; then
-        # an archive older than the jar (an upgrade, a rebuild) is removed rather than left to the JVM:
-        # when its recorded class path no longer matches, the JVM runs without it and never rewrites it
-        [ "$here/mail-gateway.jar" -nt "$archive_dir/mail-gateway.jsa" ] && rm -f "$archive_dir/mail-gateway.jsa"
+        # an archive older than the jar or one of its libraries (an upgrade, a rebuild of one module)
+        # is removed rather than left to the JVM: when its recorded class path no longer matches, the
+        # JVM runs without it and never rewrites it
+        for jar in "$here/mail-gateway.jar" "$here"/libs/*.jar; do
+            if [ "$jar" -nt "$archive_dir/mail-gateway.jsa" ]; then
+                rm -f "$archive_dir/mail-gateway.jsa"
+                break
+            fi
+        done
         set -- "$@" -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$archive_dir/mail-gateway.jsa"
         break
     fi
