@@ -22,7 +22,12 @@ public final class KeySecrets {
 
     private final SecureRandom random = new SecureRandom();
     private final int cost;
-    private final String dummyHash;
+    /**
+     * A hash of a secret nobody holds, at this cost, made when an unknown prefix first needs it:
+     * made at construction it cost every start of the gateway and every {@code mgw} command a
+     * bcrypt hash on a cold JVM. Two threads may both make one; either will do.
+     */
+    private volatile String dummyHash;
 
     public KeySecrets() {
         this(DEFAULT_COST);
@@ -31,7 +36,6 @@ public final class KeySecrets {
     /** @param cost bcrypt cost (log2 rounds) for new hashes; existing hashes carry their own */
     public KeySecrets(int cost) {
         this.cost = cost;
-        this.dummyHash = hash(generate());
     }
 
     /** A new random secret. */
@@ -78,6 +82,11 @@ public final class KeySecrets {
 
     /** Spends the time of one check against a hash of nothing: unknown prefixes cost what known ones do. */
     public void verifyDummy(String secret) {
-        verify(secret, dummyHash);
+        String hash = dummyHash;
+        if (hash == null) {
+            hash = hash(generate());
+            dummyHash = hash;
+        }
+        verify(secret, hash);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mgw.core.keys;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeySecretsTest {
@@ -24,6 +26,24 @@ class KeySecretsTest {
             assertTrue(key.matches("mgw_[0-9A-Za-z]{40}"), key);
             assertTrue(seen.add(key), "unique");
         }
+    }
+
+    /**
+     * A gateway and every {@code mgw} command make their {@code KeySecrets} as they start: making one
+     * hashes nothing (it hashed the dummy secret at its cost, two cold bcrypt hashes of a gateway's
+     * start); at cost 31, 2^31 rounds, a hash would not end within the deadline.
+     */
+    @Test
+    void makingOneHashesNothing() {
+        KeySecrets expensive = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> new KeySecrets(31));
+
+        assertTrue(expensive.generate().startsWith("mgw_"));
+    }
+
+    @Test
+    void anUnknownSecretIsCheckedAgainstADummyHashOfTheSameCost() {
+        assertDoesNotThrow(() -> secrets.verifyDummy(secrets.generate()));
+        assertDoesNotThrow(() -> secrets.verifyDummy("mgw_short"));
     }
 
     @Test
