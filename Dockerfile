@@ -29,8 +29,8 @@ COPY --from=build /src/server/target/mail-gateway.jar /app/mail-gateway.jar
 COPY --from=build /src/server/target/libs /app/libs
 COPY --from=build /src/admin-cli/target/mgw /usr/local/bin/mgw
 USER 1000:1000
-# CACHE_DIRECTORY: where the launcher keeps its class data archive (written when the container's
-# first run exits, used on its restarts), as systemd's CacheDirectory= would set it
+# CACHE_DIRECTORY: where the launcher keeps its ahead-of-time cache (written when the container's
+# first run exits, a few seconds more, and used on its restarts), as systemd's CacheDirectory= would set it
 ENV SERVER_HOST=0.0.0.0 \
     SERVER_PORT=8000 \
     LOG_JSON=true \
@@ -39,6 +39,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD wget -q -O /dev/null http://127.0.0.1:8000/health/live || exit 1
 STOPSIGNAL SIGTERM
-# the launcher: the production JVM options (heap cap, G1 mark stack, exit on out of memory, class data
-# archive, JVM messages on stderr); JAVA_OPTS (docker run -e JAVA_OPTS=…) adds to them
+# the launcher: the production JVM options (heap cap, G1 mark stack, exit on out of memory, ahead-of-time
+# cache, JVM messages on stderr); JAVA_OPTS (docker run -e JAVA_OPTS=…) adds to them
 ENTRYPOINT ["/app/mail-gateway"]

@@ -167,11 +167,16 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
-        phase("starting the gateway on a fresh database (no delivery during the accept phases)");
+        // as after an install: the first run creates the schema and is the training run of the
+        // launcher's ahead-of-time cache, written when it stops (unless this build has one already)
+        phase("the first start, on a fresh database, stopped once ready");
         double readyFresh;
+        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-first.log"))) {
+            readyFresh = gateway.readySeconds();
+        }
+        phase("starting the gateway (no delivery during the accept phases)");
         long rssAccept;
         try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {
-            readyFresh = gateway.readySeconds();
             rssAccept = acceptPhases(gateway);
         }
         deliveryOnPhase();
@@ -899,12 +904,14 @@ public final class Bench {
                        Report.yes(Math.max(Math.max(rssEnd, rssAccept), Math.max(rssDeliveryOn, rssEndToEnd))
                                   <= 300L << 20));
             report.row("start to ready", String.format(Locale.ROOT, "%.2f s with the schema in place (the one-time "
-                                                                      + "first start that creates the schema: %.2f s)",
+                                                                      + "first start, which creates the schema and trains "
+                                                                      + "the launcher's ahead-of-time cache: %.2f s)",
                                                         readyRestart, readyFresh), "", "", "≤ 2 s",
                        Report.yes(readyRestart <= 2));
         }
-        stdoutRow(List.of(scratch.resolve("gateway-accept.log"), scratch.resolve("gateway-delivery-on.log"),
-                          scratch.resolve("gateway-end-to-end.log"), scratch.resolve("gateway-delivery.log")));
+        stdoutRow(List.of(scratch.resolve("gateway-first.log"), scratch.resolve("gateway-accept.log"),
+                          scratch.resolve("gateway-delivery-on.log"), scratch.resolve("gateway-end-to-end.log"),
+                          scratch.resolve("gateway-delivery.log")));
     }
 
     /** What the gateways of the default-settings phases (each stopped with SIGTERM) wrote to stdout: JSON lines only. */
@@ -915,7 +922,7 @@ public final class Bench {
             lines += Files.readAllLines(log).size();
             other.addAll(GatewayProcess.nonJsonLines(log));
         }
-        report.row("stdout from start to SIGTERM (accept, delivery-on, end-to-end and delivery gateways)",
+        report.row("stdout from start to SIGTERM (first-start, accept, delivery-on, end-to-end and delivery gateways)",
                    String.format(Locale.ROOT, "%,d lines, %s", lines,
                                  other.isEmpty() ? "all JSON" : other.size() + " not JSON, the first: " + other.getFirst()),
                    "", "", "JSON lines only", Report.yes(other.isEmpty()));

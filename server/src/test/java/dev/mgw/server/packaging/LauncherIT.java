@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import dev.mgw.core.Version;
 import dev.mgw.core.testing.TestDatabase;
@@ -89,8 +90,7 @@ class LauncherIT {
     void runsTheJarWithTheProductionOptionsAndJavaOptsLast() {
         int jar = commandLine.indexOf("-jar");
         for (String option : List.of("-Xmx128m", "-XX:MarkStackSize=64k", "-XX:+ExitOnOutOfMemoryError",
-                                     "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + settings.get("CACHE_DIRECTORY")
-                                                                     + "/mail-gateway.jsa")) {
+                                     "-XX:AOTCacheOutput=" + cache())) {
             assertTrue(commandLine.indexOf(option) >= 0 && commandLine.indexOf(option) < commandLine.indexOf(JAVA_OPTS),
                        option + " before JAVA_OPTS in " + commandLine);
         }
@@ -98,6 +98,18 @@ class LauncherIT {
         assertTrue(commandLine.get(jar + 1).endsWith("target/mail-gateway.jar"), commandLine::toString);
         double heapMax = metrics.value("jvm_memory_max_bytes", Map.of("id", "G1 Old Gen"));
         assertTrue(heapMax > 0 && heapMax <= 96 * 1024 * 1024, "JAVA_OPTS=-Xmx96m won: " + heapMax);
+    }
+
+    /**
+     * The ahead-of-time cache this first run in an empty cache directory trains: named for its
+     * {@code JAVA_OPTS}, in {@code CACHE_DIRECTORY}.
+     */
+    private static String cache() {
+        String option = commandLine.stream().filter(o -> o.startsWith("-XX:AOTCacheOutput=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no -XX:AOTCacheOutput in " + commandLine));
+        String cache = option.substring(option.indexOf('=') + 1);
+        assertTrue(cache.matches(Pattern.quote(settings.get("CACHE_DIRECTORY")) + "/mail-gateway-\\d+\\.aot"), cache);
+        return cache;
     }
 
     @Test
@@ -131,7 +143,7 @@ class LauncherIT {
         }
         assertTrue(lines.getLast().contains("\"message\":\"stopped\""), lines.getLast());
         assertEquals(143, exit, "stopped by SIGTERM");
-        assertTrue(Files.exists(Path.of(settings.get("CACHE_DIRECTORY"), "mail-gateway.jsa")),
-                   "the class data archive was written on exit, and its messages stayed off stdout");
+        assertTrue(Files.exists(Path.of(cache())),
+                   "this first run trained the ahead-of-time cache, written on exit, and its messages stayed off stdout");
     }
 }

@@ -85,7 +85,7 @@ class PackagingTest {
         assertTrue(runtime.contains("HEALTHCHECK") && runtime.contains("/health/live"), runtime);
         assertTrue(runtime.contains("EXPOSE 8000"), runtime);
         assertTrue(runtime.contains("CACHE_DIRECTORY=/var/cache/mail-gateway") && runtime.contains("chown 1000:1000 /var/cache/mail-gateway"),
-                   "a class data archive the non-root user can write: " + runtime);
+                   "an ahead-of-time cache the non-root user can write: " + runtime);
         assertEquals("ENTRYPOINT [\"/app/mail-gateway\"]", lines.getLast(), "the launcher, with the production JVM options");
         String build = String.join("\n", lines.subList(0, lines.indexOf(froms.get(1))));
         assertTrue(build.contains("mvn -B -q package -DskipTests"), build);
