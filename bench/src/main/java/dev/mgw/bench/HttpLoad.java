@@ -194,7 +194,11 @@ final class HttpLoad {
                         break;
                     }
                     dispatch(now);
-                    long wait = interval > 0 && nextDue < end ? Math.max(0, nextDue - System.nanoTime()) : 10_000_000;
+                    // a request due while every connection waits for an answer goes out when one
+                    // comes, which wakes the selector: spinning meanwhile would take CPU from the
+                    // server just when it is behind
+                    long wait = interval > 0 && nextDue < end && !idle.isEmpty()
+                            ? Math.max(0, nextDue - System.nanoTime()) : 10_000_000;
                     if (wait < 50_000) {
                         selector.selectNow();
                     } else {
