@@ -167,13 +167,8 @@ public final class Bench {
             System.out.println(report.markdown());
             return;
         }
-        // as after an install: the first run creates the schema and is the training run of the
-        // launcher's ahead-of-time cache, written when it stops (unless this build has one already)
         phase("the first start, on a fresh database, stopped once ready");
-        double readyFresh;
-        try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-first.log"))) {
-            readyFresh = gateway.readySeconds();
-        }
+        double readyFresh = GatewayProcess.firstRun(settings, scratch.resolve("gateway-first.log"));
         phase("starting the gateway (no delivery during the accept phases)");
         long rssAccept;
         try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {

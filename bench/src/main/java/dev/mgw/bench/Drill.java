@@ -51,15 +51,11 @@ public final class Drill {
 
     /** Runs the drills named (kill, relay, database, two): all of them from {@code make drill}. */
     private void run(Set<String> drills) throws Exception {
-        // as after an install: the first run trains the launcher's ahead-of-time cache and writes it
-        // when it stops, which a run ended by kill -9 never does
         Bench.phase("the first start, stopped once ready");
-        try (GatewayProcess first = GatewayProcess.start(settings(Bench.freePort()), scratch.resolve("first.log"))) {
-            report.note(String.format(Locale.ROOT, "Before the drills, a first start and stop, as after an install: "
-                                                   + "ready in %.2f s (the training run of the launcher's "
-                                                   + "ahead-of-time cache, unless this build had one).",
-                                      first.readySeconds()));
-        }
+        double ready = GatewayProcess.firstRun(settings(Bench.freePort()), scratch.resolve("first.log"));
+        report.note(String.format(Locale.ROOT, "Before the drills, a first start and stop, as after an install: "
+                                               + "ready in %.2f s (the training run of the launcher's "
+                                               + "ahead-of-time cache, unless this build had one).", ready));
         if (drills.contains("kill")) {
             killDrill();
         }
