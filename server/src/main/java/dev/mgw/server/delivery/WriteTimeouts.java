@@ -11,6 +11,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The timer of Angus Mail's write time-out ({@code mail.smtp.executor.writetimeout}): Angus Mail
@@ -66,7 +67,7 @@ final class WriteTimeouts extends AbstractExecutorService implements ScheduledEx
             if (timeout.isDone()) {
                 it.remove();
             } else if (now - timeout.deadline >= 0) {
-                timeout.run();
+                timeout.fire();
                 it.remove();
             }
         }
@@ -77,12 +78,32 @@ final class WriteTimeouts extends AbstractExecutorService implements ScheduledEx
         return (int) pending.stream().filter(timeout -> !timeout.isDone()).count();
     }
 
+    /**
+     * Angus Mail's write cancels its time-out the moment the write fails, and closing the socket
+     * makes it fail while the task is still running. A plain {@link FutureTask} would then accept
+     * the cancel: Angus Mail would report the bare "Socket closed" instead of the task's "Write
+     * timed out", and {@code cancel(true)} would interrupt the sweeper, which ends it and every
+     * later time-out of the process. So a task is claimed once, by whichever of firing and
+     * cancelling comes first, and a cancel never interrupts.
+     */
     private static final class Timeout<V> extends FutureTask<V> implements ScheduledFuture<V> {
         private final long deadline;
+        private final AtomicBoolean claimed = new AtomicBoolean();
 
         Timeout(Callable<V> task, long deadline) {
             super(task);
             this.deadline = deadline;
+        }
+
+        void fire() {
+            if (claimed.compareAndSet(false, true)) {
+                run();
+            }
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            return claimed.compareAndSet(false, true) && super.cancel(false);
         }
 
         @Override

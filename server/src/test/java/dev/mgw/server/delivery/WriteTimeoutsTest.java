@@ -1,5 +1,6 @@
 package dev.mgw.server.delivery;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,5 +40,32 @@ class WriteTimeoutsTest {
         WriteTimeouts timer = new WriteTimeouts();
         ScheduledFuture<String> due = timer.schedule(() -> "closed", 10, TimeUnit.MILLISECONDS);
         assertEquals("closed", due.get(WriteTimeouts.TICK.toMillis() * 10, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Angus Mail cancels the time-out as soon as its write fails, and that write fails while the
+     * task is still closing the socket. The cancel must then say "too late" (so Angus Mail reports
+     * "Write timed out", not "Socket closed") and must not interrupt the sweeper, which would end
+     * it and with it every later write time-out of the process.
+     */
+    @Test
+    void aCancelWhileTheTaskRunsIsTooLateAndLeavesTheSweeperRunning() throws Exception {
+        WriteTimeouts timer = new WriteTimeouts();
+        CountDownLatch closing = new CountDownLatch(1);
+        CountDownLatch writeFailed = new CountDownLatch(1);
+        ScheduledFuture<String> closingTheSocket = timer.schedule(() -> {
+            closing.countDown();
+            writeFailed.await();
+            return "Write timed out";
+        }, 10, TimeUnit.MILLISECONDS);
+        assertTrue(closing.await(WriteTimeouts.TICK.toMillis() * 10, TimeUnit.MILLISECONDS), "the sweeper runs the task");
+
+        assertFalse(closingTheSocket.cancel(true), "the task is running: too late to cancel");
+        writeFailed.countDown();
+        assertEquals("Write timed out", closingTheSocket.get(WriteTimeouts.TICK.toMillis() * 10, TimeUnit.MILLISECONDS));
+
+        ScheduledFuture<String> next = timer.schedule(() -> "closed", 10, TimeUnit.MILLISECONDS);
+        assertEquals("closed", next.get(WriteTimeouts.TICK.toMillis() * 10, TimeUnit.MILLISECONDS),
+                     "the sweeper still runs the next write's time-out");
     }
 }
