@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -29,7 +30,8 @@ import jakarta.mail.Session;
 
 /**
  * The delivery workers of this process: {@code DELIVERY_WORKERS} virtual threads that claim due
- * messages in small batches and send them one at a time (over SMTP, or render them in the
+ * messages in small batches ({@value #BATCH}, up to {@value #MAX_BATCH} while sends are quick:
+ * {@link #claimSize}) and send them one at a time (over SMTP, or render them in the
  * sandbox), recording each message's outcome, fenced by attempt, as soon as its own send ends
  * ({@link OutcomeRecorder}: one commit for what every worker finished meanwhile).
  * The claims stay this process's while they are worked on, however slow the relay: {@link Leases}
@@ -41,7 +43,18 @@ import jakarta.mail.Session;
  * Messages accepted by other processes are found by polling every {@value #POLL_MILLIS} ms.
  */
 public final class Delivery implements AutoCloseable {
+    /** A claim's size while sends are slow (or not yet timed): a slow relay's backlog is shared by the workers. */
     static final int BATCH = 10;
+    /** A claim's size at most, reached when sends are quick (sandbox, a nearby relay). */
+    static final int MAX_BATCH = 50;
+    /**
+     * How long a claim's sends should take: a worker whose sends are quick claims as many as fit
+     * in this, up to {@link #MAX_BATCH}, so that a quick drain costs one claim per 50 messages
+     * instead of per 10 (the claims, their commits and their passes over the due index were what
+     * kept delivery from keeping up with acceptance, README Performance); a slow relay's claims
+     * stay at {@link #BATCH}, so that one worker does not take work the others could be sending.
+     */
+    static final long CLAIM_MILLIS = 50;
     static final long POLL_MILLIS = 500;
     /**
      * How long a woken worker waits for more accepted messages before it claims: at a moderate
@@ -67,6 +80,7 @@ public final class Delivery implements AutoCloseable {
     private final ThrottledLog queueTrouble = new ThrottledLog(LOG, Duration.ofSeconds(5));
     private final long pollMillis;
     private final AtomicLong claims = new AtomicLong();
+    private final AtomicInteger largestClaim = new AtomicInteger();
     private volatile boolean running;
 
     /** Told about every outcome: metrics count them. */
@@ -144,6 +158,11 @@ public final class Delivery implements AutoCloseable {
         return claims.get();
     }
 
+    /** The most messages one claim has taken so far (tests). */
+    int largestClaim() {
+        return largestClaim.get();
+    }
+
     /** Messages this process has claimed and not yet recorded or let go. */
     int claimsHeld() {
         return leases.size();
@@ -191,6 +210,7 @@ public final class Delivery implements AutoCloseable {
         try (MailSender sender = senders.get()) {
             // the first claim at once: work left from before a restart, or accepted before the workers started
             boolean backlog = true;
+            int size = BATCH;
             while (running) {
                 if (!backlog) {
                     awaitWork();
@@ -202,24 +222,33 @@ public final class Delivery implements AutoCloseable {
                 long claimed = System.nanoTime();
                 List<OutboundMessage> batch;
                 try {
-                    batch = queue.claim(BATCH, config.delivery().lease());
+                    batch = queue.claim(size, config.delivery().lease());
                     claims.incrementAndGet();
+                    largestClaim.accumulateAndGet(batch.size(), Math::max);
                 } catch (RuntimeException e) {
                     queueTrouble.report("cannot claim messages: " + e.getMessage());
                     pause(1000);
                     backlog = true;
                     continue;
                 }
-                backlog = batch.size() == BATCH;
+                backlog = batch.size() == size;
                 if (backlog) {
                     // more is due than one claim takes (a batch of 100, a burst): another worker claims meanwhile
                     wakeWorker();
                 }
                 if (!batch.isEmpty()) {
+                    long started = System.nanoTime();
                     deliver(leases.hold(batch, claimed), sender);
+                    size = claimSize((System.nanoTime() - started) / batch.size());
                 }
             }
         }
+    }
+
+    /** The next claim's size after sends of {@code nanosPerMessage} each: {@link #CLAIM_MILLIS} worth. */
+    static int claimSize(long nanosPerMessage) {
+        long fit = TimeUnit.MILLISECONDS.toNanos(CLAIM_MILLIS) / Math.max(1, nanosPerMessage);
+        return Math.clamp(fit, BATCH, MAX_BATCH);
     }
 
     /** Sends a claimed batch one message at a time; what shutdown leaves unsent goes back to the queue. */

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * When the workers claim (SPEC §6: a message accepted here starts within 100 ms), with the poll
@@ -102,13 +103,38 @@ class DeliveryWakeIT {
         assertEquals(3, relay.taken().stream().map(ScriptedRelay.Taken::messageId).distinct().count());
     }
 
+    @Test
+    void quickSendsMakeAWorkersNextClaimLarger() {
+        queue(300);
+
+        delivery = start(Map.of("DATABASE_URL", db.url(), "DELIVERY_WORKERS", "1"));
+
+        Await.until("every message sent (sandbox)", Duration.ofSeconds(30),
+                    () -> db.queryLong("SELECT count(*) FROM messages WHERE status = 'sent'") == 300);
+        assertTrue(delivery.largestClaim() > Delivery.BATCH,
+                   "after sends of well under 5 ms each, a claim takes more than " + Delivery.BATCH + ": "
+                   + delivery.largestClaim() + " at most, in " + delivery.claims() + " claims");
+    }
+
+    @Test
+    void aClaimTakesWhatItsSendsTakeFiftyMillisecondsFor() {
+        assertEquals(Delivery.MAX_BATCH, Delivery.claimSize(Duration.ofMillis(1).toNanos()), "quick: the most");
+        assertEquals(25, Delivery.claimSize(Duration.ofMillis(2).toNanos()));
+        assertEquals(Delivery.BATCH, Delivery.claimSize(Duration.ofMillis(20).toNanos()), "a slow relay: the least");
+        assertEquals(Delivery.MAX_BATCH, Delivery.claimSize(0));
+    }
+
     private Delivery start() {
-        GatewayConfig config = ConfigLoader.fromValues(Map.of("DATABASE_URL", db.url(),
-                                                              "SMTP_HOST", "127.0.0.1",
-                                                              "SMTP_PORT", String.valueOf(relay.port()),
-                                                              "SMTP_FROM_ADDRESS", "noreply@acme.example",
-                                                              "SMTP_TIMEOUT_SECONDS", "10",
-                                                              "DELIVERY_WORKERS", String.valueOf(WORKERS)));
+        return start(Map.of("DATABASE_URL", db.url(),
+                            "SMTP_HOST", "127.0.0.1",
+                            "SMTP_PORT", String.valueOf(relay.port()),
+                            "SMTP_FROM_ADDRESS", "noreply@acme.example",
+                            "SMTP_TIMEOUT_SECONDS", "10",
+                            "DELIVERY_WORKERS", String.valueOf(WORKERS)));
+    }
+
+    private Delivery start(Map<String, String> settings) {
+        GatewayConfig config = ConfigLoader.fromValues(settings);
         Clock clock = Clock.systemUTC();
         DeliveryQueue queue = new DeliveryQueue(database, new Timeline(database, new WebhookOutbox(database, clock, () -> { }),
                                                                        clock),
