@@ -163,6 +163,7 @@ public final class Bench {
             // the delivery-off accept rows alone: comparing two builds (run from each checkout)
             try (GatewayProcess gateway = GatewayProcess.start(settings, scratch.resolve("gateway-accept.log"))) {
                 acceptPhases(gateway);
+                System.out.println("RSS after the accept phases: " + gateway.memory());
             }
             System.out.println(report.markdown());
             return;

@@ -104,6 +104,19 @@ final class GatewayProcess implements AutoCloseable {
         return -1;
     }
 
+    /** Its resident memory in MB, in all and of it anonymous (heap, stacks, malloc) and file-backed (jars, caches). */
+    String memory() throws IOException {
+        StringBuilder memory = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
+                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                memory.append(memory.isEmpty() ? "" : ", ").append(line, 0, line.indexOf(':')).append(' ')
+                        .append(kb >> 10).append(" MB");
+            }
+        }
+        return memory.toString();
+    }
+
     /** CPU time the process has used so far (user and system), in seconds. */
     double cpuSeconds() throws IOException {
         long[] ticks = Cpu.ticks(Path.of("/proc", String.valueOf(process.pid()), "stat"));
