@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -96,25 +97,24 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Resident set size of the process, in bytes. */
     long residentBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        return -1;
+        long kb = status("VmRSS");
+        return kb < 0 ? -1 : kb * 1024;
     }
 
     /** Its resident memory in MB, in all and of it anonymous (heap, stacks, malloc) and file-backed (jars, caches). */
     String memory() throws IOException {
-        StringBuilder memory = new StringBuilder();
+        return String.format(Locale.ROOT, "VmRSS %d MB, RssAnon %d MB, RssFile %d MB", status("VmRSS") >> 10,
+                             status("RssAnon") >> 10, status("RssFile") >> 10);
+    }
+
+    /** A figure of {@code /proc/<pid>/status}, in kB; -1 when it has none. */
+    private long status(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-            if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
-                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                memory.append(memory.isEmpty() ? "" : ", ").append(line, 0, line.indexOf(':')).append(' ')
-                        .append(kb >> 10).append(" MB");
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
-        return memory.toString();
+        return -1;
     }
 
     /** CPU time the process has used so far (user and system), in seconds. */
