@@ -5,13 +5,15 @@
 #   bench/pgbench/queue-shapes/run.sh [rounds] [seconds] [clients ...]     (default: 3 15 8 64)
 #
 # Each variant gets a database of its own (mgw_shapes_<run>_<variant>, from one migrated template
-# with 100 keys; <variant>.setup.sql changes its schema), all dropped on exit. Every run starts on
-# an empty, vacuumed, checkpointed database and, while pgbench runs, `messages` (and `queue`) are
-# vacuumed every 3 s, paced as the gateway's queue vacuum is. Printed per run: accepted messages
+# with 100 keys; <setup>.setup.sql changes its schema), all dropped on exit. Its pgbench script is
+# the gateway's accept (accept.sql, or <script>.accept.sql where the variant has its own) followed by
+# <script>.sql, what it does after the accept. Every run starts on an empty, vacuumed, checkpointed
+# database and, while pgbench runs, `messages` (and `queue` or `delivery_leases`, where the variant
+# has one) are vacuumed every 3 s, paced as the gateway's queue vacuum is. Printed per run: accepted messages
 # per second (pgbench's tps: one accept per transaction), the share of them recorded sent by the
 # end, and the WAL bytes per accepted message (pg_stat_wal, the whole cluster). Variants run in
 # alternating rounds; the medians come last. Run it on an otherwise idle machine. VARIANTS picks
-# some: VARIANTS="accept:accept lifecycle:lifecycle leases:leases:leases" (name:script[:setup]).
+# some: VARIANTS="accept: lifecycle:lifecycle leases:leases:leases" (name:[script][:setup]).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -23,15 +25,16 @@ clients=("${@:-8}")
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 prefix=mgw_shapes_$(date +%s)_$$
-# variant:script[:setup]
-read -r -a variants <<<"${VARIANTS:-accept:accept lifecycle:lifecycle hot:hot:hot narrow:narrow:narrow txlock:txlock lessidx:lifecycle:lessidx leases:leases:leases locked:locked-record}"
+# name:[script][:setup]; accept has no script: the accept alone
+read -r -a variants <<<"${VARIANTS:-accept: lifecycle:lifecycle hot:hot:hot narrow:narrow:narrow txlock:txlock lessidx:lifecycle:lessidx leases:leases:leases locked:locked-record}"
 out=$(mktemp)
+scripts=$(mktemp -d)
 
 cleanup() {
     for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${prefix}%'"); do
         psql -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
     done
-    rm -f "$out"
+    rm -rf "$out" "$scripts"
 }
 trap cleanup EXIT
 
@@ -45,8 +48,12 @@ for v in "${variants[@]}"; do
     IFS=: read -r name script setup <<<"$v"
     psql -d postgres -qc "CREATE DATABASE ${prefix}_$name TEMPLATE ${prefix}_t"
     [ -z "$setup" ] || psql -d "${prefix}_$name" -q -v ON_ERROR_STOP=1 -f "$here/$setup.setup.sql"
+    accept=$here/accept.sql
+    [ ! -f "$here/$script.accept.sql" ] || accept=$here/$script.accept.sql
+    cat "$accept" ${script:+"$here/$script.sql"} > "$scripts/$name.sql"
 done
 
+# the queue's tables in a variant's database, which the runs vacuum
 tables() { psql -d "$1" -Atc "SELECT string_agg(relname, ', ') FROM pg_class WHERE relname IN ('messages', 'queue', 'delivery_leases') AND relkind = 'r'"; }
 
 printf '%-10s %4s %5s %9s %6s %10s\n' variant c round tps sent wal_B/msg
@@ -55,11 +62,12 @@ for round in $(seq 1 "$rounds"); do
         for v in "${variants[@]}"; do
             IFS=: read -r name script setup <<<"$v"
             db=${prefix}_$name
-            psql -d "$db" -qc "TRUNCATE messages, daily_usage CASCADE" -c "VACUUM ANALYZE $(tables "$db")" -c "CHECKPOINT"
+            queue=$(tables "$db")
+            psql -d "$db" -qc "TRUNCATE messages, daily_usage CASCADE" -c "VACUUM ANALYZE $queue" -c "CHECKPOINT"
             wal0=$(psql -d postgres -Atc "SELECT wal_bytes FROM pg_stat_wal")
-            (while sleep 3; do psql -d "$db" -qc "SET vacuum_cost_delay = 2" -c "VACUUM $(tables "$db")" 2>/dev/null || true; done) &
+            (while sleep 3; do psql -d "$db" -qc "SET vacuum_cost_delay = 2" -c "VACUUM $queue" 2>/dev/null || true; done) &
             vacuum=$!
-            tps=$(pgbench -n -M prepared -c "$c" -j 2 -T "$seconds" -f "$here/$script.sql" "$db" 2>&1 \
+            tps=$(pgbench -n -M prepared -c "$c" -j 2 -T "$seconds" -f "$scripts/$name.sql" "$db" 2>&1 \
                   | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
             kill "$vacuum"; wait "$vacuum" 2>/dev/null || true
             wal1=$(psql -d postgres -Atc "SELECT wal_bytes FROM pg_stat_wal")
