@@ -156,6 +156,7 @@ public final class Bench {
             pg1c64 = Pgbench.run(db.target(), "hot-", 1, CONCURRENCY, ROUND, scratch);
             pg1c8 = Pgbench.run(db.target(), "hot-", 1, POOL, ROUND, scratch);
             deliveryOnPhase();
+            noteWriteback();
             System.out.println(report.markdown());
             return;
         }
@@ -191,12 +192,43 @@ public final class Bench {
                     + "warm-up of every load shape; the delivery-on, end-to-end and delivery phases with the defaults "
                     + "(pool 8, 4 workers), the delivery-on and end-to-end gateways after a warm-up of 60 s of their "
                     + "own." + (SCALE != 1 ? " BENCH_SCALE=" + SCALE + ": a dry run, not a measurement." : ""));
+        noteWriteback();
         Path file = report.write("bench", "Gateway: " + GatewayProcess.commandLine() + ". Load: keep-alive HTTP/1.1 from "
                                           + "`bench` (event-driven, 2 threads), " + CONCURRENCY + " connections unless "
                                           + "stated; pgbench " + Pgbench.version() + " with the gateway's SQL.");
         System.out.println();
         System.out.println(report.markdown());
         System.out.println("written to " + file);
+    }
+
+    /** Where the gateways' logs go, and when this host writes them back: what the delivery-on half peak waits on. */
+    private void noteWriteback() {
+        report.note("The gateways' stdout, their JSON log (about 1 KB per message delivered), goes to files in "
+                    + "bench/target/run on the disk PostgreSQL writes its WAL to; this host writes dirty pages back "
+                    + writeback() + " (README, Operations: \"Logs and the database's disk\").");
+    }
+
+    /**
+     * When this host's kernel starts writing dirty pages back: past {@code vm.dirty_background_bytes}
+     * (or {@code _ratio} of memory when that is 0), and once they are {@code dirty_expire_centisecs} old.
+     */
+    private static String writeback() {
+        try {
+            long bytes = Long.parseLong(sysctl("dirty_background_bytes"));
+            String ratio = sysctl("dirty_background_ratio");
+            long expire = Long.parseLong(sysctl("dirty_expire_centisecs"));
+            return String.format(Locale.ROOT, "once %s are dirty or a page is %.0f s old",
+                                 bytes > 0 ? String.format(Locale.ROOT, "%,d bytes (vm.dirty_background_bytes)", bytes)
+                                           : ratio + " % of memory (vm.dirty_background_ratio)",
+                                 expire / 100.0);
+        } catch (IOException | NumberFormatException e) {
+            return "(vm.dirty_background_* unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** One {@code vm.} setting (read by line: {@code Files.readString} gave only a /proc file's first byte here). */
+    private static String sysctl(String name) throws IOException {
+        return Files.readAllLines(Path.of("/proc/sys/vm", name)).getFirst().strip();
     }
 
     /** For a phase run alone: the schema, which the accept gateway's first start would have created, and the keys. */

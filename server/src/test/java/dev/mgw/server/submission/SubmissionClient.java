@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 
+import javax.net.ssl.SSLSocketFactory;
+
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -53,6 +55,19 @@ final class SubmissionClient {
         if (localAddress != null) {
             properties.setProperty("mail.smtp.localaddress", localAddress);
         }
+        return Session.getInstance(properties);
+    }
+
+    /**
+     * A session whose STARTTLS goes through {@code tls} (and nothing else decides whom it trusts),
+     * as a client that keeps its TLS sessions between connections does.
+     */
+    Session resumingSession(SSLSocketFactory tls) {
+        Session trusting = session(null);
+        Properties properties = new Properties();
+        properties.putAll(trusting.getProperties());
+        properties.remove("mail.smtp.ssl.trust");
+        properties.put("mail.smtp.ssl.socketFactory", tls);
         return Session.getInstance(properties);
     }
 

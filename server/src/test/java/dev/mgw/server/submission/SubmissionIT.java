@@ -1,6 +1,7 @@
 package dev.mgw.server.submission;
 
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,8 +11,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import dev.mgw.server.ApiClient;
 import dev.mgw.server.Await;
@@ -112,6 +118,40 @@ class SubmissionIT extends GatewayServerTest {
         assertEquals("[\"bert@example.com\"]", view.getJsonObject("recipients").getJsonArray("cc").toString());
         assertEquals("[\"audit@example.com\"]", view.getJsonObject("recipients").getJsonArray("bcc").toString());
         assertEquals(3, gw.charged("intact"));
+    }
+
+    @Test
+    void aClientThatKeepsItsTlsSessionResumesItOnItsNextConnection() throws Exception {
+        String key = gw.key("resume", 100);
+        AtomicInteger certificatesSeen = new AtomicInteger();
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                certificatesSeen.incrementAndGet();
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        Session session = smtp.resumingSession(tls.getSocketFactory());
+        for (int connection = 1; connection <= 3; connection++) {
+            MimeMessage message = new MimeMessage(session);
+            message.setFrom("app@acme.example");
+            message.setRecipients(Message.RecipientType.TO, "dora@example.com");
+            message.setSubject("connection " + connection);
+            message.setText("hello");
+            queuedId(smtp.send(key, message, "dora@example.com"));
+        }
+        // a resumed TLS 1.3 handshake carries no certificate: only the first connection showed one
+        assertEquals(1, certificatesSeen.get());
+        assertEquals(3, gw.charged("resume"));
     }
 
     @Test
