@@ -42,16 +42,8 @@ final class SubmissionClient {
 
     /** {@code localAddress}: the client's own address (another loopback address keeps a throttle test to itself). */
     Session session(String localAddress) {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.host", "127.0.0.1");
-        properties.setProperty("mail.smtp.port", String.valueOf(port));
-        properties.setProperty("mail.smtp.auth", "true");
-        properties.setProperty("mail.smtp.starttls.enable", "true");
-        properties.setProperty("mail.smtp.starttls.required", "true");
+        Properties properties = properties();
         properties.setProperty("mail.smtp.ssl.trust", "*");
-        properties.setProperty("mail.smtp.ssl.checkserveridentity", "false");
-        properties.setProperty("mail.smtp.connectiontimeout", "5000");
-        properties.setProperty("mail.smtp.timeout", "10000");
         if (localAddress != null) {
             properties.setProperty("mail.smtp.localaddress", localAddress);
         }
@@ -63,12 +55,23 @@ final class SubmissionClient {
      * as a client that keeps its TLS sessions between connections does.
      */
     Session resumingSession(SSLSocketFactory tls) {
-        Session trusting = session(null);
-        Properties properties = new Properties();
-        properties.putAll(trusting.getProperties());
-        properties.remove("mail.smtp.ssl.trust");
+        Properties properties = properties();
         properties.put("mail.smtp.ssl.socketFactory", tls);
         return Session.getInstance(properties);
+    }
+
+    /** Where the listener is, AUTH over STARTTLS required, the self-signed certificate's name not checked. */
+    private Properties properties() {
+        Properties properties = new Properties();
+        properties.setProperty("mail.smtp.host", "127.0.0.1");
+        properties.setProperty("mail.smtp.port", String.valueOf(port));
+        properties.setProperty("mail.smtp.auth", "true");
+        properties.setProperty("mail.smtp.starttls.enable", "true");
+        properties.setProperty("mail.smtp.starttls.required", "true");
+        properties.setProperty("mail.smtp.ssl.checkserveridentity", "false");
+        properties.setProperty("mail.smtp.connectiontimeout", "5000");
+        properties.setProperty("mail.smtp.timeout", "10000");
+        return properties;
     }
 
     /** A connected, authenticated transport: close it when done. */
