@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -196,6 +197,10 @@ public final class Database implements AutoCloseable {
         return client;
     }
 
+    public Limits limits() {
+        return limits;
+    }
+
     public JdbcTarget target() {
         return target;
     }
@@ -252,6 +257,15 @@ public final class Database implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             throw new DatabaseBusyException("the database client is closed");
         }
+        return await(result, deadline, () -> abandon(result));
+    }
+
+    /**
+     * Waits until {@code deadline} ({@link System#nanoTime()}) for database work that runs on a
+     * database thread on the caller's behalf (as {@link #run} does): its result, what it threw,
+     * or, when the deadline passes first, what {@link #run} throws then ({@code giveUp} runs first).
+     */
+    public <T> T await(Future<T> result, long deadline, Runnable giveUp) {
         try {
             return result.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -260,11 +274,11 @@ public final class Database implements AutoCloseable {
             }
             throw new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            abandon(result);
+            giveUp.run();
             noteSilence(System.nanoTime());
             throw waitedTooLong("database work got no answer within " + limits.caller().toMillis() + " ms");
         } catch (InterruptedException e) {
-            abandon(result);
+            giveUp.run();
             Thread.currentThread().interrupt();
             throw new DatabaseBusyException("interrupted while waiting for the database");
         }

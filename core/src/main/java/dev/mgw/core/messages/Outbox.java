@@ -19,6 +19,7 @@ import dev.mgw.core.quota.Quota;
 import dev.mgw.core.submission.SubmittedMimes;
 import dev.mgw.core.suppressions.Suppressions;
 
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbStatementGet;
 import io.helidon.dbclient.DbTransaction;
@@ -31,15 +32,15 @@ import static dev.mgw.core.JsonP.JSON;
 /**
  * The durable accept: the message is stored exactly when the quota's conditional upsert charged
  * it, in one transaction. Without an Idempotency-Key or attachments (the common case) that is
- * one statement in its own transaction: the charge, and the insert reading the charge's row (two
- * CTEs, and a third for the MIME of a message submitted over SMTP), so that nothing is stored when
- * nothing was charged, and the key's usage row is locked
- * only while that statement runs and commits, never across a round trip to the gateway (one hot
- * key would wait for it). With a key or attachments, the insert comes first, so that a key already
- * used can be looked at, then the attachments ({@link Attachments}) or the MIME an SMTP client
- * submitted ({@link SubmittedMimes}), and the charge last
- * before COMMIT; nothing charged rolls back. A result other than {@link Acceptance.Accepted}
- * stored and charged nothing.
+ * one statement: the charge, and the insert reading the charge's row (two CTEs, and a third for
+ * the MIME of a message submitted over SMTP), so that nothing is stored when nothing was charged.
+ * Accepts of that kind that wait for the database at the same moment commit together
+ * ({@link AcceptGroups}), each statement still charging its own message; an accept alone commits
+ * alone, so a key's usage row is locked across round trips only by a group, never while the
+ * gateway does anything else. With a key or attachments, the insert comes first, so that a key
+ * already used can be looked at, then the attachments ({@link Attachments}) or the MIME an SMTP
+ * client submitted ({@link SubmittedMimes}), and the charge last before COMMIT; nothing charged
+ * rolls back. A result other than {@link Acceptance.Accepted} stored and charged nothing.
  */
 public final class Outbox {
     private static final String MESSAGE_COLUMNS = """
@@ -102,6 +103,7 @@ public final class Outbox {
     private final Suppressions suppressions;
     private final Timeline timeline;
     private final Clock clock;
+    private final AcceptGroups groups;
 
     public Outbox(Database database, Quota quota, Attachments attachments, Suppressions suppressions, Timeline timeline,
                   Clock clock) {
@@ -111,13 +113,10 @@ public final class Outbox {
         this.suppressions = suppressions;
         this.timeline = timeline;
         this.clock = clock;
+        this.groups = new AcceptGroups(database);
     }
 
     public Acceptance accept(Submission submission) {
-        return database.run(() -> acceptNow(submission));
-    }
-
-    private Acceptance acceptNow(Submission submission) {
         LocalDate day = Charge.today(clock);
         UUID id = MessageIds.next(clock);
         if (submission.idempotency().isEmpty() && submission.message().attachments().isEmpty()) {
@@ -127,6 +126,14 @@ public final class Outbox {
             }
             // a recipient is suppressed: the transaction below drops it
         }
+        return database.run(() -> acceptInTransaction(id, submission, day));
+    }
+
+    /**
+     * With an Idempotency-Key, attachments or a suppressed recipient: insert, then the rest, and
+     * the charge last before COMMIT.
+     */
+    private Acceptance acceptInTransaction(UUID id, Submission submission, LocalDate day) {
         DbTransaction tx = database.client().transaction();
         try {
             Set<String> suppressed = suppressions.suppressed(tx, submission.keyId(), lowerCased(submission.message()));
@@ -196,31 +203,50 @@ public final class Outbox {
     }
 
     /**
-     * The common case, without an Idempotency-Key or attachments: one statement, committed on its
-     * own (with the submitted MIME, if any, in a third CTE). Empty when nothing was charged
-     * because a recipient is suppressed.
+     * The common case, without an Idempotency-Key or attachments: one statement, committed with
+     * those of the accepts waiting at the same moment ({@link AcceptGroups}), or on its own when
+     * its group failed (with the submitted MIME, if any, in a third CTE). Empty when nothing was
+     * charged because a recipient is suppressed.
      */
     private Optional<Acceptance> chargeAndInsert(UUID id, Submission submission, LocalDate day) {
         int recipients = submission.message().recipientCount();
         String[] lookup = lowerCased(submission.message()).toArray(String[]::new);
+        Optional<Charge> charge;
+        try {
+            charge = groups.accept(new AcceptGroups.Pending(submission.keyId(),
+                                                            tx -> chargeAndInsert(tx, id, submission, day, lookup)));
+        } catch (AcceptGroups.RunAlone e) {
+            charge = database.run(() -> chargeAndInsert(database.client().execute(), id, submission, day, lookup));
+        }
+        if (charge.isPresent()) {
+            return Optional.of(new Acceptance.Accepted(id, charge.get(), List.of()));
+        }
+        if (!database.run(() -> suppressions.suppressed(database.client().execute(), submission.keyId(),
+                                                        List.of(lookup))).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(refused(submission, day, recipients));
+    }
+
+    /** The charge and the insert, one statement: the charge, empty when nothing was charged. */
+    private static Optional<Charge> chargeAndInsert(DbExecute execute, UUID id, Submission submission, LocalDate day,
+                                                    String[] lookup) {
         DbStatementGet statement = submission.mime().isEmpty()
-                ? database.client().execute().createNamedGet("charge-and-insert", CHARGE_AND_INSERT)
-                : database.client().execute().createNamedGet("charge-and-insert-with-mime", CHARGE_AND_INSERT_WITH_MIME);
+                ? execute.createNamedGet("charge-and-insert", CHARGE_AND_INSERT)
+                : execute.createNamedGet("charge-and-insert-with-mime", CHARGE_AND_INSERT_WITH_MIME);
         statement = insertParameters(Quota.chargeParameters(statement, submission.keyId(), submission.keyHash(), day,
-                                                            recipients).addParam(lookup), id, submission);
+                                                            submission.message().recipientCount()).addParam(lookup),
+                                     id, submission);
         Optional<DbRow> row = submission.mime().isEmpty()
                 ? statement.execute()
                 : SubmittedMimes.addParameters(statement, submission.mime().get()).execute();
         if (row.isEmpty()) {
-            if (!suppressions.suppressed(database.client().execute(), submission.keyId(), List.of(lookup)).isEmpty()) {
-                return Optional.empty();
-            }
-            return Optional.of(refused(submission, day, recipients));
+            return Optional.empty();
         }
         if (Rows.optionalString(row.get(), "id").isEmpty()) {
             throw new IllegalStateException("charged without storing message " + id);
         }
-        return Optional.of(new Acceptance.Accepted(id, Quota.charged(row.get()).orElseThrow(), List.of()));
+        return Optional.of(Quota.charged(row.get()).orElseThrow());
     }
 
     /** Why nothing was charged: the limit, or the key is no longer what the caller proved. */
