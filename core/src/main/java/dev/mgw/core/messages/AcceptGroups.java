@@ -115,15 +115,16 @@ final class AcceptGroups {
             group.add(next);
         }
         group.sort(Comparator.comparing(pending -> pending.keyId));
-        List<Optional<Charge>> charges = new ArrayList<>(group.size());
-        DbTransaction tx = database.client().transaction();
+        List<Optional<Charge>> charges;
         try {
-            for (Pending pending : group) {
-                charges.add(pending.statement.apply(tx));
-            }
-            tx.commit();
+            charges = database.inTransaction(tx -> {
+                List<Optional<Charge>> each = new ArrayList<>(group.size());
+                for (Pending pending : group) {
+                    each.add(pending.statement.apply(tx));
+                }
+                return each;
+            });
         } catch (RuntimeException e) {
-            Outbox.rollbackQuietly(tx);
             if (group.size() == 1) {
                 mine.failedAlone = true;
                 mine.result.completeExceptionally(e);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -106,7 +107,7 @@ class AcceptGroupsIT {
         for (int i = 0; i < results.size(); i++) {
             if (i == 4) {
                 int failed = i;
-                ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException e = assertThrows(
                         ExecutionException.class, () -> results.get(failed).get(10, TimeUnit.SECONDS));
                 assertTrue(e.getCause() instanceof RuntimeException, "the failure as the database gave it: " + e);
             } else {
